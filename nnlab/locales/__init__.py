@@ -1,0 +1,1 @@
+"""UI text catalogues, one module per area; `nnlab.i18n` discovers and merges them."""
