@@ -40,3 +40,17 @@ def language_selector() -> None:
         st.session_state[LANGUAGE_KEY] = choice
         st.query_params["lang"] = choice
         st.rerun()
+
+
+LOCKS_KEY = "locked_fields"  # set of RunSpec field names a teacher's link fixed
+HIDDEN_KEY = "hidden_fields"  # set of RunSpec field names a teacher's link hid
+
+
+def is_locked(field_name: str) -> bool:
+    """True when a teacher's link fixed this setting (the widget shows it disabled)."""
+    return field_name in st.session_state.get(LOCKS_KEY, set())
+
+
+def is_hidden(field_name: str) -> bool:
+    """True when a teacher's link hid this setting (the widget is not shown at all)."""
+    return field_name in st.session_state.get(HIDDEN_KEY, set())

@@ -9,4 +9,10 @@ TEXTS = {
     "nav.classroom": ("Classroom", "교실"),
     "common.language": ("Language", "언어"),
     "common.coming_soon": ("This page is coming soon.", "이 페이지는 곧 열립니다."),
+    "models.pick": ("Model", "모델"),
+    "models.default_label": (
+        "Default digit model (small CNN, ships with NN Lab)",
+        "기본 숫자 모델 (NN Lab에 포함된 작은 CNN)",
+    ),
+    "models.loading_default": ("Loading the default digit model…", "기본 숫자 모델을 불러오는 중…"),
 }
