@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages._common import language_selector, t
+from pages._share import restore_from_link
 
 st.set_page_config(page_title="NN Lab", page_icon=":material/neurology:", layout="wide")
 
@@ -20,6 +21,7 @@ def home() -> None:
     _home.render()
 
 
+restore_from_link()
 language_selector()
 
 navigation = st.navigation(
