@@ -52,7 +52,9 @@ def _check_int(name: str, value: object, low: int, high: int) -> None:
 def _check_float(
     name: str, value: object, low: float, high: float, *, open_low: bool = False
 ) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    # An int is always finite; math.isfinite would overflow on a huge one (10**400 from JSON).
+    finite = isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
+    if isinstance(value, bool) or not finite:
         raise ValueError(f"{name} must be a number; got {value!r}.")
     too_low = value <= low if open_low else value < low
     if too_low or value > high:
@@ -110,7 +112,7 @@ class LayerSpec:
         if not isinstance(data, dict):
             raise ValueError(f"A layer must be a mapping of settings; got {type(data).__name__}.")
         known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
+        unknown = sorted(str(key) for key in set(data) - known)
         if unknown:
             raise ValueError(f"Unknown layer setting(s): {', '.join(map(str, unknown))}.")
         return cls(**data)

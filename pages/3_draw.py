@@ -1,7 +1,188 @@
-"""Placeholder until this page's issue lands."""
+"""Draw: a digit on the canvas (or a photo) -> the 28x28 image the model sees -> its prediction."""
 
+from __future__ import annotations
+
+import time
+
+import altair as alt
+import numpy as np
+import pandas as pd
 import streamlit as st
 
+from nnlab.datasets import CLASS_NAMES
+from nnlab.drawing import class_probabilities, preprocess_drawing, preprocess_photo
+from nnlab.inside import png_data_url
 from pages._common import t
+from pages._models import ModelChoice, model_upload_widget, pick_model
 
-st.info(t("common.coming_soon"))
+CURRENT_DRAWING_KEY = "current_drawing"  # (28, 28) float32 the Inside page can open up
+CLEAR_COUNT_KEY = "draw_clear_count"  # bumping it gives the canvas a new key: a blank canvas
+CANVAS_SIDE = 280
+COLOURS = {"light_on_dark": ("#000000", "#FFFFFF"), "dark_on_light": ("#FFFFFF", "#000000")}
+
+
+def choose_model() -> ModelChoice | None:
+    """The model that reads the drawing, or None (with a message) when there is none."""
+    try:
+        choice = pick_model("draw_model")
+    except Exception as error:  # the default model's file is missing or broken
+        st.error(t("draw.model_failed", error=error))
+        return None
+    if choice is None:
+        st.info(t("draw.no_model"), icon=":material/info:")
+    return choice
+
+
+def canvas_image() -> np.ndarray | None:
+    """The canvas with its controls; returns its RGBA pixels (None before the first stroke)."""
+    from streamlit_drawable_canvas import st_canvas
+
+    width = st.slider(t("draw.stroke_width"), 6, 40, 20, key="draw_stroke_width")
+    scheme = st.radio(
+        t("draw.colours"),
+        list(COLOURS),
+        format_func=lambda name: t(f"draw.colours_{name}"),
+        horizontal=True,
+        key="draw_colours",
+    )
+    background, ink = COLOURS[scheme]
+    clears = st.session_state.setdefault(CLEAR_COUNT_KEY, 0)
+    result = st_canvas(
+        stroke_width=width,
+        stroke_color=ink,
+        background_color=background,
+        height=CANVAS_SIDE,
+        width=CANVAS_SIDE,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        update_streamlit=True,
+        key=f"draw_canvas_{scheme}_{clears}",
+    )
+    if st.button(t("draw.clear"), icon=":material/delete:", key="draw_clear"):
+        st.session_state[CLEAR_COUNT_KEY] = clears + 1
+        st.session_state.pop(CURRENT_DRAWING_KEY, None)
+        st.rerun()
+    st.caption(t("draw.toolbar_help"))
+    return result.image_data
+
+
+def photo_image() -> tuple[np.ndarray | None, bool]:
+    """(the uploaded photo as a 28x28 image or None, whether a file was given)."""
+    upload = st.file_uploader(
+        t("draw.photo_file"),
+        type=["png", "jpg", "jpeg"],
+        help=t("draw.photo_help"),
+        key="draw_photo",
+        max_upload_size=10,
+    )
+    if upload is None:
+        st.info(t("draw.photo_prompt"), icon=":material/photo_camera:")
+        return None, False
+    try:
+        image = preprocess_photo(upload.getvalue())
+    except ValueError as error:
+        st.error(t("draw.photo_failed", error=error))
+        return None, True
+    if image is None:
+        st.warning(t("draw.photo_blank"), icon=":material/image_not_supported:")
+    return image, True
+
+
+def show_prediction(choice: ModelChoice, image: np.ndarray) -> None:
+    """The metric, the 28x28 input and the probability bars."""
+    threshold = st.slider(
+        t("draw.threshold"), 0.3, 0.95, 0.6, 0.05, help=t("draw.threshold_help"), key="draw_sure"
+    )
+    started = time.perf_counter()
+    try:
+        probabilities = class_probabilities(choice.model, image)[0]
+    except Exception as error:  # an uploaded model that cannot run on this input
+        st.error(t("draw.predict_failed", error=error))
+        return
+    milliseconds = (time.perf_counter() - started) * 1000
+    names = CLASS_NAMES.get(choice.dataset_name, CLASS_NAMES["mnist"])
+    best = int(np.argmax(probabilities))
+    confidence = float(probabilities[best])
+    sure = confidence >= threshold
+    left, right = st.columns([1, 1])
+    with left:
+        st.metric(
+            t("draw.prediction"),
+            names[best] if sure else t("draw.not_sure"),
+            delta=t("draw.confidence", percent=f"{confidence:.0%}"),
+            delta_color="normal" if sure else "off",
+            delta_arrow="off",
+        )
+        if not sure:
+            st.caption(
+                t(
+                    "draw.best_guess",
+                    label=names[best],
+                    percent=f"{confidence:.0%}",
+                    threshold=f"{threshold:.0%}",
+                )
+            )
+    with right:
+        pixels = np.kron(np.round(image * 255).astype(np.uint8), np.ones((5, 5), np.uint8))
+        st.image(png_data_url(pixels), caption=t("draw.model_sees"))
+    table = pd.DataFrame(
+        {
+            t("draw.class"): [str(name) for name in names],
+            t("draw.probability"): probabilities,
+            "best": [index == best for index in range(len(names))],
+        }
+    )
+    chart = (
+        alt.Chart(table, title=t("draw.probabilities"))
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                t("draw.probability"),
+                type="quantitative",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%"),
+            ),
+            y=alt.Y(t("draw.class"), type="nominal", sort=None),
+            color=alt.Color("best", legend=None, scale=alt.Scale(range=["#9ca3af", "#2563eb"])),
+            tooltip=[t("draw.class"), alt.Tooltip(t("draw.probability"), format=".1%")],
+        )
+        .properties(height=260)
+    )
+    st.altair_chart(chart, width="stretch")
+    st.caption(t("draw.latency", ms=f"{milliseconds:.1f}"))
+    st.page_link("pages/4_inside.py", label=t("draw.inside_link"), icon=":material/biotech:")
+
+
+st.title(t("draw.title"))
+st.caption(t("draw.intro"))
+chosen = choose_model()
+model_upload_widget("draw_model_upload")
+if chosen is not None and chosen.dataset_name == "fashion_mnist":
+    st.warning(t("draw.fashion_note"), icon=":material/checkroom:")
+
+source = st.segmented_control(
+    t("draw.source"),
+    ["canvas", "photo"],
+    format_func=lambda name: t(f"draw.source_{name}"),
+    default="canvas",
+    key="draw_source",
+)
+input_column, result_column = st.columns([1, 1], gap="large")
+with input_column:
+    if source == "photo":
+        drawing, _ = photo_image()
+    else:
+        try:
+            drawing = preprocess_drawing(canvas_image())
+        except Exception as error:  # the component failed to load in this browser/host
+            st.warning(t("draw.canvas_failed", error=error))
+            drawing = None
+with result_column:
+    if drawing is None:
+        if source != "photo":
+            st.info(t("draw.prompt"), icon=":material/draw:")
+            st.caption(t("draw.prompt_detail"))
+    else:
+        st.session_state[CURRENT_DRAWING_KEY] = drawing
+        if chosen is not None:
+            show_prediction(chosen, drawing)

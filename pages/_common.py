@@ -25,21 +25,31 @@ def t(key: str, **values: object) -> str:
     return translate(key, lang(), **values)
 
 
+LANGUAGE_WIDGET_KEY = "language_choice"
+
+
+def _follow_language_choice() -> None:
+    choice = st.session_state.get(LANGUAGE_WIDGET_KEY)
+    if choice in LANGUAGES:
+        st.session_state[LANGUAGE_KEY] = choice
+
+
 def language_selector() -> None:
     """A sidebar switch between English and Korean, kept in the URL so links carry it."""
-    current = lang()
-    choice = st.sidebar.segmented_control(
-        translate("common.language", current),
+    # The widget shows the session's language, also when a share link or a page changed it;
+    # its callback runs before the script, so the whole page already renders in the new one.
+    st.session_state[LANGUAGE_WIDGET_KEY] = lang()
+    st.sidebar.segmented_control(
+        # Both names, so a student who cannot read the current language still finds the switch.
+        " · ".join(translate("common.language", code) for code in LANGUAGES),
         options=list(LANGUAGES),
         format_func=LANGUAGES.get,
-        default=current,
-        key="language_choice",
+        required=True,
+        key=LANGUAGE_WIDGET_KEY,
+        on_change=_follow_language_choice,
     )
-    choice = normalise_language(choice or current)
-    if choice != current:
-        st.session_state[LANGUAGE_KEY] = choice
-        st.query_params["lang"] = choice
-        st.rerun()
+    if st.query_params.get("lang") != lang():
+        st.query_params["lang"] = lang()  # switching pages drops the query; links must carry it
 
 
 LOCKS_KEY = "locked_fields"  # set of RunSpec field names a teacher's link fixed

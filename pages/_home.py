@@ -1,13 +1,66 @@
-"""Home page body (called from app.py)."""
+"""Home page body (called from app.py): what NN Lab is, the data in use, the pages, the tutorials.
+
+It must open fast: no TensorFlow import and no full data set loaded here.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from nnlab.datasets import DATASET_NAMES
 from pages._common import t
+from pages._data import source_summary
+
+# (page file, nav title key, icon, description key); the same icons as app.py's navigation.
+PAGE_LINKS = [
+    ("pages/1_build_and_train.py", "nav.build", ":material/model_training:", "home.page.build"),
+    ("pages/2_evaluate.py", "nav.evaluate", ":material/fact_check:", "home.page.evaluate"),
+    ("pages/3_draw.py", "nav.draw", ":material/draw:", "home.page.draw"),
+    ("pages/4_inside.py", "nav.inside", ":material/biotech:", "home.page.inside"),
+    ("pages/5_classroom.py", "nav.classroom", ":material/school:", "home.page.classroom"),
+]
+TUTORIALS = ("000", "001", "002", "003", "004")
+
+
+def _page_links() -> None:
+    st.subheader(t("home.pages"))
+    columns = st.columns(len(PAGE_LINKS))
+    for column, (path, title_key, icon, description_key) in zip(columns, PAGE_LINKS, strict=True):
+        with column.container(border=True, height="stretch"):
+            st.page_link(path, label=f"**{t(title_key)}**", icon=icon)
+            st.caption(t(description_key))
+
+
+def _data_sources() -> None:
+    st.subheader(t("home.data"))
+    st.caption(t("home.data_help"))
+    for name in DATASET_NAMES:
+        try:
+            summary = source_summary(name)
+        except Exception as error:  # a broken sample file must not take the home page down
+            st.warning(t("data.load_failed", name=t(f"data.name.{name}"), error=error))
+            continue
+        st.markdown(f"**{t(f'data.name.{name}')}**: {summary}")
+
+
+def _curriculum() -> None:
+    st.subheader(t("home.curriculum"))
+    st.caption(t("home.curriculum_help"))
+    lines = [
+        f"- **{t('home.tutorial_label', number=number)}**: {t(f'home.tutorial.{number}')}"
+        for number in TUTORIALS
+    ]
+    st.markdown("\n".join(lines))
 
 
 def render() -> None:
     """Draw the home page."""
     st.title(":material/neurology: NN Lab")
-    st.write(t("common.coming_soon"))
+    st.markdown(f"##### {t('home.tagline')}")
+    st.write(t("home.intro"))
+    _page_links()
+    data_column, curriculum_column = st.columns(2, gap="large")
+    with data_column:
+        _data_sources()
+    with curriculum_column:
+        _curriculum()

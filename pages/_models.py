@@ -15,6 +15,8 @@ from nnlab.spec import RunSpec
 from pages._common import t
 
 RUNS_KEY = "runs"  # list[nnlab.training.TrainingRun], oldest first
+UPLOAD_SEEN_KEY = "uploaded_model_files"  # file_id -> ModelChoice key or error, so reruns skip work
+MAX_UPLOAD_MB = 100  # the same cap nnlab.model_io.MAX_MODEL_BYTES enforces on the bytes
 ACTIVE_RUN_KEY = "active_run_id"  # run_id of the run the other pages use by default
 UPLOADS_KEY = "uploaded_models"  # list[ModelChoice] loaded from files this session
 
@@ -97,3 +99,88 @@ def pick_model(widget_key: str, include_default: bool = True) -> ModelChoice | N
         with st.spinner(t("models.loading_default")):
             chosen = ModelChoice(**{**chosen.__dict__, "model": _default_model()})
     return chosen
+
+
+def _register_upload(data: bytes, filename: str, dataset_name: str) -> str:
+    """Load an uploaded model file into UPLOADS_KEY; returns its choice key (ValueError if bad)."""
+    from nnlab.model_io import load_model_bytes
+
+    loaded = load_model_bytes(data, filename)
+    uploads = st.session_state.setdefault(UPLOADS_KEY, [])
+    key = f"upload:{len(uploads) + 1}"
+    name = loaded.label or filename
+    uploads.append(
+        ModelChoice(
+            key=key,
+            label=t("models.upload_label", name=name, number=len(uploads) + 1),
+            model=loaded.model,
+            spec=loaded.spec,
+            dataset_name=loaded.dataset_name or dataset_name,
+            source="upload",
+        )
+    )
+    return key
+
+
+def model_upload_widget(widget_key: str = "model_upload") -> None:
+    """An expander to upload a .keras/.h5 model; loaded models join every page's model picker."""
+    with st.expander(t("models.upload_title"), icon=":material/upload_file:"):
+        st.caption(t("models.upload_help"))
+        dataset_name = st.radio(
+            t("models.upload_classes"),
+            ["mnist", "fashion_mnist"],
+            format_func=lambda name: t(f"models.classes_{name}"),
+            horizontal=True,
+            key=f"{widget_key}_classes",
+        )
+        upload = st.file_uploader(
+            t("models.upload_file"),
+            type=["keras", "h5"],
+            key=widget_key,
+            max_upload_size=MAX_UPLOAD_MB,
+        )
+        if upload is None:
+            return
+        seen = st.session_state.setdefault(UPLOAD_SEEN_KEY, {})
+        if upload.file_id not in seen:
+            try:
+                with st.spinner(t("models.upload_loading")):
+                    seen[upload.file_id] = (
+                        "ok",
+                        _register_upload(upload.getvalue(), upload.name, dataset_name),
+                    )
+            except ValueError as error:
+                seen[upload.file_id] = ("error", str(error))
+            except Exception as error:  # never let a hostile file take the page down
+                seen[upload.file_id] = ("error", f"{type(error).__name__}: {error}")
+        status, detail = seen[upload.file_id]
+        if status == "error":
+            st.error(t("models.upload_failed", name=upload.name, error=detail))
+        else:
+            st.success(t("models.upload_ok", name=upload.name))
+
+
+def model_download_button(choice: ModelChoice, widget_key: str) -> None:
+    """A button that downloads the chosen model as .keras, its settings stored inside."""
+    from nnlab.model_io import model_file_bytes
+
+    cache = st.session_state.setdefault("model_download_cache", {})
+    cache_key = (choice.key, id(choice.model))
+    try:
+        if cache_key not in cache:
+            cache.clear()  # one model's bytes at a time: they can be megabytes
+            cache[cache_key] = model_file_bytes(
+                choice.model, choice.spec, dataset_name=choice.dataset_name, label=choice.label
+            )
+    except Exception as error:  # e.g. a model Keras cannot serialise
+        st.warning(t("models.download_failed", error=error))
+        return
+    st.download_button(
+        t("models.download"),
+        data=cache[cache_key],
+        file_name="nnlab_model.keras",
+        mime="application/octet-stream",
+        icon=":material/download:",
+        key=widget_key,
+        on_click="ignore",
+    )

@@ -1,25 +1,154 @@
 """Share links, teacher locks and the Keras code export, as page widgets.
 
-Stubs until the Classroom issue fills them; the Build & Train page already calls them.
+app.py calls `restore_from_link` on every rerun (it acts once per session); the Build & Train page
+calls `share_controls` and `code_export` with its current spec and loads PENDING_SPEC_KEY at its
+top. The encoding itself is pure Python in nnlab.links, the script in nnlab.codegen.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from nnlab.codegen import keras_script, script_filename
+from nnlab.links import DecodedLink, LinkNotice, decode_link, encode_link, link_url
 from nnlab.spec import RunSpec
+from pages._common import HIDDEN_KEY, LANGUAGE_KEY, LOCKS_KEY, lang, t
 
 PENDING_SPEC_KEY = "pending_spec"  # (RunSpec, preset_key | None) for Build & Train to load once
+RESTORED_KEY = "link_restored"  # set once the session's first URL has been read
+CURRENT_SPEC_KEY = "shared_spec"  # (RunSpec, preset_key | None) last shown on Build & Train
+BUILD_PAGE_PATH = "build"  # url_path of the Build & Train page in app.py
+# url_paths of app.py's pages: st.context.url ends with the current one, which a link replaces.
+PAGE_PATHS = ("home", "build", "evaluate", "draw", "inside", "classroom")
+LOCAL_URL = "http://localhost:8501"
+
+
+def notice_text(notice: LinkNotice) -> str:
+    """A link notice in the session's language."""
+    return t(
+        f"share.notice.{notice.kind}",
+        param=notice.param,
+        value=notice.value,
+        fallback=notice.fallback,
+    )
+
+
+def apply_link(decoded: DecodedLink) -> None:
+    """Put a decoded link's settings, locks and language into session state."""
+    if decoded.language:
+        st.session_state[LANGUAGE_KEY] = decoded.language
+    if decoded.has_settings:
+        st.session_state[PENDING_SPEC_KEY] = (decoded.spec, decoded.preset_key)
+        st.session_state[LOCKS_KEY] = set(decoded.locked)
+        st.session_state[HIDDEN_KEY] = set(decoded.hidden)
 
 
 def restore_from_link() -> None:
     """On a session's first run, read settings and locks from the URL into session state."""
-    st.session_state.setdefault("link_restored", True)
+    if st.session_state.get(RESTORED_KEY):
+        return
+    st.session_state[RESTORED_KEY] = True
+    decoded = decode_link(st.query_params.to_dict())
+    apply_link(decoded)
+    for notice in decoded.notices:
+        # Long enough to read; the same notices stay listed under "Share these settings".
+        st.toast(notice_text(notice), icon=":material/warning:", duration="long")
+    st.session_state["link_notices"] = decoded.notices
+
+
+def app_base_url() -> str:
+    """The app's address as the browser sees it, without the page path."""
+    url = None
+    try:
+        url = st.context.url
+    except Exception:  # outside a browser session (AppTest, bare mode) there is no URL
+        url = None
+    if not url:
+        host = st.context.headers.get("Host") if st.context.headers else None
+        if not host:
+            return LOCAL_URL
+        scheme = st.context.headers.get("X-Forwarded-Proto", "http")
+        url = f"{scheme}://{host}"
+    url = url.split("?")[0].rstrip("/")
+    for path in PAGE_PATHS:
+        if url.endswith(f"/{path}"):
+            return url.removesuffix(f"/{path}")
+    return url
+
+
+def current_link_params(spec: RunSpec, preset_key: str | None) -> dict[str, str]:
+    """URL parameters for `spec` with this session's language and locks."""
+    return encode_link(
+        spec,
+        preset_key,
+        language=lang(),
+        locked=st.session_state.get(LOCKS_KEY, set()),
+        hidden=st.session_state.get(HIDDEN_KEY, set()),
+    )
 
 
 def share_controls(spec: RunSpec, preset_key: str | None) -> None:
     """Controls that keep the URL in step with `spec` and copy the share link."""
+    st.session_state[CURRENT_SPEC_KEY] = (spec, preset_key)
+    params = current_link_params(spec, preset_key)
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+    url = link_url(app_base_url(), params, page=BUILD_PAGE_PATH)
+    locked = sorted(st.session_state.get(LOCKS_KEY, set()))
+    if locked:
+        names = ", ".join(t(f"field.{name}") for name in locked)
+        st.caption(f":material/lock: {t('share.locked_note')}: {names}")
+    with st.expander(t("share.title"), icon=":material/share:"):
+        st.caption(t("share.explain"))
+        st.code(url, language=None, wrap_lines=True)
+        if st.session_state.get(LOCKS_KEY) or st.session_state.get(HIDDEN_KEY):
+            st.caption(t("share.locks_kept"))
+        notices = st.session_state.get("link_notices", ())
+        if notices:
+            st.warning(
+                t("share.notices_title")
+                + "\n\n"
+                + "\n".join(f"- {notice_text(n)}" for n in notices),
+                icon=":material/warning:",
+            )
 
 
 def code_export(spec: RunSpec) -> None:
     """'Show code': the runnable Keras script for `spec`, with a download button."""
+    with st.expander(t("code.show"), icon=":material/code:"):
+        script = keras_script(spec, lang())
+        st.caption(t("code.explain"))
+        st.download_button(
+            t("code.download"),
+            data=script,
+            file_name=script_filename(spec),
+            mime="text/x-python",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+        st.code(script, language="python", line_numbers=True)
+
+
+def explanation(topic: str) -> None:
+    """An expandable short explanation of a concept (activation, loss, optimizer, epoch, ...)."""
+    with st.expander(t(f"explain.{topic}.title"), icon=":material/help:"):
+        st.markdown(t(f"explain.{topic}.text"))
+
+
+def explanation_tooltip(topic: str) -> str:
+    """The same explanation as a widget's `help=` text."""
+    return t(f"explain.{topic}.text")
+
+
+EXPLAINED_TOPICS = (
+    "activation",
+    "loss",
+    "optimizer",
+    "learning_rate",
+    "epoch",
+    "batch",
+    "validation",
+    "dropout",
+    "early_stopping",
+    "parameters",
+)

@@ -1,0 +1,272 @@
+"""Cold start: `streamlit run app.py` to the home page in headless Chromium, then to Build & Train.
+
+Each repetition starts a fresh server on a free port (Chromium is launched once beforehand and
+not counted), measures server start -> home page rendered (script idle and the "NN Lab" heading
+visible), records the server's resident memory and whether TensorFlow's shared library is mapped
+into it (read from /proc/<pid>/maps: the honest check that no TensorFlow import happened), then
+clicks "Build & Train" and measures until that page is ready. A last check renders the home page
+with AppTest in a clean subprocess and asserts "tensorflow" is not in sys.modules.
+
+    python benchmarks/bench_cold_start.py            # 5 repetitions
+    python benchmarks/bench_cold_start.py --reps 2   # quicker
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import benchlib
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+HOME_GOAL_S = 3.0
+
+APPTEST_CHECK = """
+import sys
+from streamlit.testing.v1 import AppTest
+app = AppTest.from_file("app.py", default_timeout=60)
+app.run()
+assert not app.exception, app.exception
+loaded = sorted(name for name in ("tensorflow", "keras") if name in sys.modules)
+print("BENCH_TF_MODULES", ",".join(loaded) or "none")
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _process_tree_rss_mb(pid: int) -> float:
+    """Resident memory of the server process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _tensorflow_mapped(pid: int) -> bool:
+    """True when TensorFlow's native library is loaded into the process."""
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    return "libtensorflow" in maps or "_pywrap_tensorflow" in maps
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, deadline_s: float = 60) -> None:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.02)  # polling interval
+    raise TimeoutError("streamlit did not become healthy")
+
+
+def one_repetition(browser, log_dir: Path, rep: int) -> dict:
+    """Start a server, open the home page, then Build & Train; return the timings."""
+    from playwright.sync_api import expect
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, NNLAB_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="2")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    with open(log_dir / f"cold-start-server-{rep}.log", "w") as log:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=benchlib.REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_healthy(url, process)
+            healthy_s = time.perf_counter() - start
+            page.goto(url)
+            expect(page.locator(IDLE)).to_be_attached(timeout=60_000)
+            expect(page.get_by_role("heading", name="NN Lab")).to_be_visible(timeout=60_000)
+            home_s = time.perf_counter() - start
+            home_rss = _process_tree_rss_mb(process.pid)
+            home_tf = _tensorflow_mapped(process.pid)
+            if rep == 0:
+                page.screenshot(path=str(log_dir / "cold-start-home.png"))
+
+            clicked = time.perf_counter()
+            page.get_by_test_id("stSidebarNav").get_by_text("Build & Train").click()
+            page.wait_for_url("**/build**", timeout=60_000)
+            # Ready: the page's Train button is shown (or, while the page is a placeholder, its
+            # first element) and the script run has finished.
+            ready = page.get_by_role("button", name="Train")
+            placeholder = page.locator('[data-testid="stMain"] [data-testid="stAlert"]')
+            expect(ready.or_(placeholder).first).to_be_visible(timeout=120_000)
+            expect(page.locator(IDLE)).to_be_attached(timeout=120_000)
+            build_s = time.perf_counter() - clicked
+            build_rss = _process_tree_rss_mb(process.pid)
+            build_tf = _tensorflow_mapped(process.pid)
+            if rep == 0:
+                page.screenshot(path=str(log_dir / "cold-start-build.png"))
+        finally:
+            context.close()
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    return {
+        "healthy_s": healthy_s,
+        "home_s": home_s,
+        "home_rss_mb": home_rss,
+        "home_tf": home_tf,
+        "build_s": build_s,
+        "build_rss_mb": build_rss,
+        "build_tf": build_tf,
+    }
+
+
+def apptest_tf_modules() -> str:
+    """Render the home page with AppTest in a clean process; which of tensorflow/keras loaded."""
+    completed = subprocess.run(
+        [sys.executable, "-c", APPTEST_CHECK],
+        cwd=benchlib.REPO_ROOT,
+        env=dict(os.environ, NNLAB_OFFLINE="1"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    for line in completed.stdout.splitlines():
+        if line.startswith("BENCH_TF_MODULES "):
+            return line.split(" ", 1)[1]
+    return f"check failed: {completed.stderr.strip().splitlines()[-1:]}"
+
+
+def main() -> None:
+    """Measure, print, and update docs/BENCHMARKS.md."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--no-report", action="store_true")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    machine = benchlib.machine_record()
+    print(benchlib.machine_line(machine))
+    log_dir = benchlib.REPO_ROOT / "benchmarks" / ".out"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    results = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
+        )
+        for rep in range(args.reps):
+            result = one_repetition(browser, log_dir, rep)
+            results.append(result)
+            print(
+                f"rep {rep + 1}: healthy {result['healthy_s']:.2f} s, "
+                f"home {result['home_s']:.2f} s "
+                f"(RSS {result['home_rss_mb']:.0f} MB, TF loaded: {result['home_tf']}), "
+                f"Build & Train {result['build_s']:.2f} s (RSS {result['build_rss_mb']:.0f} MB, "
+                f"TF loaded: {result['build_tf']})",
+                flush=True,
+            )
+        browser.close()
+    modules = apptest_tf_modules()
+    print(f"AppTest home page in a clean process: modules loaded among tensorflow/keras: {modules}")
+
+    def med(key: str) -> float:
+        return benchlib.median([r[key] for r in results])
+
+    def worst(key: str) -> float:
+        return max(r[key] for r in results)
+
+    any_home_tf = any(r["home_tf"] for r in results)
+    any_build_tf = any(r["build_tf"] for r in results)
+    home = med("home_s")
+    verdict = "met" if home <= HOME_GOAL_S and not any_home_tf else "MISSED"
+    rows = [
+        [
+            "server start -> /_stcore/health answers",
+            f"{med('healthy_s'):.2f}",
+            f"{worst('healthy_s'):.2f}",
+            "",
+        ],
+        [
+            "server start -> home page rendered in Chromium",
+            f"{home:.2f}",
+            f"{worst('home_s'):.2f}",
+            f"<= {HOME_GOAL_S:.0f} s: {verdict}",
+        ],
+        [
+            "home page -> Build & Train ready",
+            f"{med('build_s'):.2f}",
+            f"{worst('build_s'):.2f}",
+            "",
+        ],
+    ]
+    table = benchlib.markdown_table(["step", "median s", "worst s", "goal"], rows)
+    print(table)
+    if args.no_report:
+        return
+    body = f"""## Cold start
+
+Goal: home page within {HOME_GOAL_S:.0f} s of server start, with no TensorFlow import on the way.
+
+{benchlib.machine_line(machine)}
+
+{args.reps} repetitions, each a fresh `streamlit run app.py` (headless, free port, NNLAB_OFFLINE=1)
+opened in headless Chromium (Playwright, launched once beforehand). "Rendered" means the script
+run has finished (`data-test-script-state="notRunning"`) and the "NN Lab" heading is visible;
+"Build & Train ready" means that page's Train button (or, while it is a placeholder, its first
+element) is visible and the script is idle.
+Command: `python benchmarks/bench_cold_start.py --reps {args.reps}`
+
+{table}
+
+- Server resident memory after the home page: median {med("home_rss_mb"):.0f} MB (importing
+  TensorFlow alone adds about 500 MB); TensorFlow's native library mapped into the server
+  (/proc/PID/maps) after the home page: {"yes" if any_home_tf else "no"} in any repetition.
+- After Build & Train: median {med("build_rss_mb"):.0f} MB; TensorFlow mapped:
+  {"yes" if any_build_tf else "no"}.
+- Home page rendered by AppTest in a clean process: of tensorflow/keras, loaded: {modules}.
+"""
+    benchlib.write_section("cold_start", body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""Activation functions and their derivatives in plain NumPy, as tutorial 001 writes them.
+
+Each function is short on purpose: the Inside page shows its source to the student. Names match
+Keras' activation names ("relu", "sigmoid", ...), so a trained model's layers can be run here.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+LEAKY_RELU_SLOPE = 0.2  # Keras' default negative_slope for leaky_relu
+ELU_ALPHA = 1.0  # Keras' default alpha for elu
+
+
+def step_function(x: np.ndarray) -> np.ndarray:
+    """1 where x > 0, else 0 (the perceptron's activation)."""
+    return np.array(x > 0, dtype=np.int64)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Squashes any number into (0, 1)."""
+    return 1 / (1 + np.exp(-x))
+
+
+def tanh(x: np.ndarray) -> np.ndarray:
+    """Squashes any number into (-1, 1), centred on 0."""
+    return np.tanh(x)
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    """Passes positive numbers through, turns negative ones into 0."""
+    return np.maximum(0, x)
+
+
+def leaky_relu(x: np.ndarray) -> np.ndarray:
+    """Like ReLU, but negative numbers keep a small slope so their gradient is not 0."""
+    return np.where(x > 0, x, LEAKY_RELU_SLOPE * x)
+
+
+def elu(x: np.ndarray) -> np.ndarray:
+    """Like ReLU for x > 0; a smooth curve down to -1 for x < 0."""
+    return np.where(x > 0, x, ELU_ALPHA * (np.exp(np.minimum(x, 0)) - 1))
+
+
+def gelu(x: np.ndarray) -> np.ndarray:
+    """x times the probability that a standard normal number is below x (used in transformers)."""
+    erf = np.vectorize(math.erf, otypes=[float])
+    return 0.5 * x * (1 + erf(x / np.sqrt(2)))
+
+
+def identity_function(x: np.ndarray) -> np.ndarray:
+    """Returns its input unchanged (tutorial 001 uses it for the output layer)."""
+    return x
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    """Turns scores into probabilities that sum to 1; subtracting the max prevents overflow."""
+    e_x = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    return e_x / e_x.sum(axis=-1, keepdims=True)
+
+
+def naive_softmax(x: np.ndarray) -> np.ndarray:
+    """Softmax without the max subtraction: exp() overflows for large scores."""
+    e_x = np.exp(x)
+    return e_x / e_x.sum(axis=-1, keepdims=True)
+
+
+# --- derivatives, for the plots (element-wise, d activation / d x) ---
+
+
+def _step_derivative(x: np.ndarray) -> np.ndarray:
+    return np.zeros_like(x, dtype=float)  # 0 everywhere (undefined at 0): nothing to learn from
+
+
+def _sigmoid_derivative(x: np.ndarray) -> np.ndarray:
+    s = sigmoid(x)
+    return s * (1 - s)
+
+
+def _tanh_derivative(x: np.ndarray) -> np.ndarray:
+    return 1 - np.tanh(x) ** 2
+
+
+def _relu_derivative(x: np.ndarray) -> np.ndarray:
+    return (x > 0).astype(float)
+
+
+def _leaky_relu_derivative(x: np.ndarray) -> np.ndarray:
+    return np.where(x > 0, 1.0, LEAKY_RELU_SLOPE)
+
+
+def _elu_derivative(x: np.ndarray) -> np.ndarray:
+    return np.where(x > 0, 1.0, ELU_ALPHA * np.exp(np.minimum(x, 0)))
+
+
+def _gelu_derivative(x: np.ndarray) -> np.ndarray:
+    erf = np.vectorize(math.erf, otypes=[float])
+    normal_cdf = 0.5 * (1 + erf(x / np.sqrt(2)))
+    normal_pdf = np.exp(-(x**2) / 2) / np.sqrt(2 * np.pi)
+    return normal_cdf + x * normal_pdf
+
+
+def _identity_derivative(x: np.ndarray) -> np.ndarray:
+    return np.ones_like(x, dtype=float)
+
+
+def _softmax_derivative(x: np.ndarray) -> np.ndarray:
+    # The diagonal of the Jacobian, d softmax_i / d x_i = s_i (1 - s_i), over the plotted vector.
+    s = softmax(x)
+    return s * (1 - s)
+
+
+ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "step": step_function,
+    "sigmoid": sigmoid,
+    "tanh": tanh,
+    "relu": relu,
+    "leaky_relu": leaky_relu,
+    "elu": elu,
+    "gelu": gelu,
+    "softmax": softmax,
+    "linear": identity_function,  # Keras' name
+    "identity": identity_function,  # tutorial 001's name
+}
+
+DERIVATIVES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "step": _step_derivative,
+    "sigmoid": _sigmoid_derivative,
+    "tanh": _tanh_derivative,
+    "relu": _relu_derivative,
+    "leaky_relu": _leaky_relu_derivative,
+    "elu": _elu_derivative,
+    "gelu": _gelu_derivative,
+    "softmax": _softmax_derivative,
+    "linear": _identity_derivative,
+    "identity": _identity_derivative,
+}
+
+# The order the Inside page shows them in.
+PLOTTED_ACTIVATIONS = (
+    "step",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "gelu",
+    "softmax",
+    "identity",
+)
+
+
+def activation(name: str) -> Callable[[np.ndarray], np.ndarray]:
+    """The NumPy activation function with this (Keras or tutorial) name."""
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        known = ", ".join(sorted(ACTIVATIONS))
+        raise ValueError(f"Unknown activation {name!r}; NN Lab knows {known}.") from None
+
+
+def derivative(name: str) -> Callable[[np.ndarray], np.ndarray]:
+    """The element-wise derivative of the activation with this name."""
+    try:
+        return DERIVATIVES[name]
+    except KeyError:
+        known = ", ".join(sorted(DERIVATIVES))
+        raise ValueError(f"Unknown activation {name!r}; NN Lab knows {known}.") from None
+
+
+def source_of(name: str) -> str:
+    """The Python source of the activation function, to show next to its plot."""
+    return inspect.getsource(activation(name))
+
+
+def activation_curves(name: str, low: float, high: float, points: int = 201) -> dict:
+    """x, f(x) and f'(x) over [low, high], for plotting."""
+    if not (math.isfinite(low) and math.isfinite(high)) or low >= high:
+        raise ValueError(f"The range must go from a smaller to a larger number; got {low}..{high}.")
+    if not 2 <= points <= 10_000:
+        raise ValueError(f"Points must be between 2 and 10,000; got {points}.")
+    x = np.linspace(low, high, points)
+    return {"x": x, "y": activation(name)(x).astype(float), "dy": derivative(name)(x)}
+
+
+def softmax_overflow_demo(scores: tuple[float, ...] = (1010.0, 1000.0, 990.0)) -> dict:
+    """Naive and stable softmax of large scores: the naive one overflows to nan."""
+    x = np.array(scores, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        naive = naive_softmax(x)
+        exp_x = np.exp(x)
+    return {
+        "scores": x,
+        "exp": exp_x,
+        "naive": naive,
+        "shifted": x - np.max(x),
+        "stable": softmax(x),
+    }

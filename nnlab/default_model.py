@@ -1,0 +1,45 @@
+"""The digit model that ships with NN Lab, so the Draw page works before anyone trains.
+
+It is made by `scripts/train_default_model.py`; how, on which data and how well it does is
+recorded beside it in `assets/default_digit_model.json` (and in docs/DEFAULT_MODEL.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+DEFAULT_MODEL_PATH = ASSETS / "default_digit_model.keras"
+DEFAULT_MODEL_RECORD = ASSETS / "default_digit_model.json"
+
+_lock = threading.Lock()  # sessions may ask for it at once; load it one time only
+
+
+@functools.cache
+def _load() -> Any:
+    import keras
+
+    if not DEFAULT_MODEL_PATH.exists():
+        raise ValueError(
+            f"The default digit model is missing ({DEFAULT_MODEL_PATH.name}); "
+            "run `python scripts/train_default_model.py` to make it."
+        )
+    return keras.models.load_model(DEFAULT_MODEL_PATH, compile=False, safe_mode=True)
+
+
+def load_default_model() -> Any:
+    """The shipped small CNN for digits (a keras.Model taking uint8 (28, 28) images)."""
+    with _lock:
+        return _load()
+
+
+def default_model_record() -> dict[str, Any]:
+    """How the default model was trained and its held-out accuracy ({} if not recorded)."""
+    try:
+        return json.loads(DEFAULT_MODEL_RECORD.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}

@@ -1,0 +1,260 @@
+"""How well a model does on the test images: loss, accuracy, confusion matrix, per-class figures
+and the misclassified samples, computed in NumPy from the model's output probabilities.
+
+Only `predict_probabilities` touches Keras (and imports it when first called); every other
+function takes plain arrays, so it is testable on hand-made probabilities.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from nnlab.spec import LOSSES, NUM_CLASSES
+
+EPSILON = 1e-7  # Keras' backend.epsilon(): keeps log() finite, as Keras' losses do
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """One misclassified test image."""
+
+    index: int  # position in the test split
+    true_label: int  # the class it is
+    predicted_label: int  # the class the model chose
+    confidence: float  # the model's probability for its (wrong) choice
+    top3: tuple[tuple[int, float], ...]  # the three most probable (class, probability)
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """A model's results on a test split."""
+
+    loss: float  # mean test loss under `loss_name`
+    loss_name: str  # which loss `loss` is
+    accuracy: float  # fraction of test images classified right
+    labels: np.ndarray  # uint8 (N,) true classes
+    probabilities: np.ndarray  # float32 (N, 10) model outputs
+    predictions: np.ndarray  # int (N,) argmax of the probabilities
+    confusion: np.ndarray  # int (10, 10): rows = true class, columns = predicted class
+    per_class_accuracy: np.ndarray  # float (10,): right answers / images of that class (= recall)
+    precision: np.ndarray  # float (10,): right answers / predictions of that class
+    recall: np.ndarray  # float (10,): same as per_class_accuracy
+    misclassified: tuple[Mistake, ...]  # most confident mistakes first
+    class_names: tuple[str, ...] = tuple(str(digit) for digit in range(NUM_CLASSES))
+    seconds: float = 0.0  # time taken to predict and compute
+
+    @property
+    def num_images(self) -> int:
+        """How many test images were evaluated."""
+        return len(self.labels)
+
+    @property
+    def num_wrong(self) -> int:
+        """How many of them the model got wrong."""
+        return len(self.misclassified)
+
+    def mistakes(
+        self, true_label: int | None = None, predicted_label: int | None = None
+    ) -> list[Mistake]:
+        """The mistakes with this true and/or predicted class (None: any), most confident first."""
+        return [
+            mistake
+            for mistake in self.misclassified
+            if (true_label is None or mistake.true_label == true_label)
+            and (predicted_label is None or mistake.predicted_label == predicted_label)
+        ]
+
+    def samples(self, true_label: int, predicted_label: int) -> np.ndarray:
+        """Test indices with this true and predicted class (a confusion-matrix cell), in order."""
+        return np.flatnonzero((self.labels == true_label) & (self.predictions == predicted_label))
+
+    def per_class_rows(self) -> list[dict[str, Any]]:
+        """One row per class: name, images, accuracy, precision, recall."""
+        counts = self.confusion.sum(axis=1)
+        return [
+            {
+                "class": name,
+                "images": int(counts[label]),
+                "accuracy": float(self.per_class_accuracy[label]),
+                "precision": float(self.precision[label]),
+                "recall": float(self.recall[label]),
+            }
+            for label, name in enumerate(self.class_names)
+        ]
+
+
+# --- pure NumPy ---------------------------------------------------------------------------------
+
+
+def confusion_matrix(
+    labels: np.ndarray, predictions: np.ndarray, num_classes: int = NUM_CLASSES
+) -> np.ndarray:
+    """Counts of (true, predicted) pairs: rows = true class, columns = predicted class."""
+    labels = np.asarray(labels, dtype=np.int64)
+    predictions = np.asarray(predictions, dtype=np.int64)
+    if labels.shape != predictions.shape:
+        raise ValueError(
+            f"Labels and predictions differ in length: {labels.shape} vs {predictions.shape}."
+        )
+    pairs = labels * num_classes + predictions
+    return np.bincount(pairs, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
+
+
+def _safe_divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    # A class never predicted (or never present) scores 0 rather than NaN.
+    return np.divide(
+        numerator,
+        denominator,
+        out=np.zeros(len(numerator), dtype=np.float64),
+        where=denominator > 0,
+    )
+
+
+def precision_recall(confusion: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-class precision (of the column) and recall (of the row); 0 where undefined."""
+    right = np.diag(confusion).astype(np.float64)
+    precision = _safe_divide(right, confusion.sum(axis=0).astype(np.float64))
+    recall = _safe_divide(right, confusion.sum(axis=1).astype(np.float64))
+    return precision, recall
+
+
+def mean_loss(probabilities: np.ndarray, labels: np.ndarray, loss: str) -> float:
+    """The mean loss as Keras computes it from output probabilities (not logits)."""
+    if loss not in LOSSES:
+        raise ValueError(f"Loss must be one of {', '.join(LOSSES)}; got {loss!r}.")
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.int64)
+    if loss == "mean_squared_error":
+        one_hot = np.eye(probabilities.shape[1])[labels]
+        return float(np.mean((probabilities - one_hot) ** 2))
+    # Keras' cross-entropies first rescale each row to sum to 1 (matters for sigmoid outputs),
+    # then clip, so a confident wrong answer costs -log(1e-7), not infinity.
+    totals = probabilities.sum(axis=1, keepdims=True)
+    normalised = np.divide(
+        probabilities, totals, out=np.full_like(probabilities, 0.1), where=totals > 0
+    )
+    picked = np.clip(normalised[np.arange(len(labels)), labels], EPSILON, 1 - EPSILON)
+    return float(np.mean(-np.log(picked)))
+
+
+def find_mistakes(probabilities: np.ndarray, labels: np.ndarray) -> tuple[Mistake, ...]:
+    """The misclassified images, the most confident mistakes first (ties: lower index first)."""
+    predictions = probabilities.argmax(axis=1)
+    wrong = np.flatnonzero(predictions != labels)
+    confidences = probabilities[wrong, predictions[wrong]]
+    order = wrong[np.lexsort((wrong, -confidences))]
+    top3 = np.argsort(-probabilities[order], axis=1, kind="stable")[:, :3]
+    return tuple(
+        Mistake(
+            index=int(index),
+            true_label=int(labels[index]),
+            predicted_label=int(predictions[index]),
+            confidence=float(probabilities[index, predictions[index]]),
+            top3=tuple((int(label), float(probabilities[index, label])) for label in classes),
+        )
+        for index, classes in zip(order, top3, strict=True)
+    )
+
+
+def evaluate_probabilities(
+    probabilities: np.ndarray,
+    labels: np.ndarray,
+    loss: str = "sparse_categorical_crossentropy",
+    class_names: tuple[str, ...] | None = None,
+    seconds: float = 0.0,
+) -> Evaluation:
+    """Every figure of an Evaluation from the model's (N, 10) outputs and the true labels."""
+    probabilities = np.asarray(probabilities, dtype=np.float32)
+    labels = np.asarray(labels)
+    if probabilities.ndim != 2 or probabilities.shape[1] != NUM_CLASSES:
+        raise ValueError(
+            f"The model must output {NUM_CLASSES} numbers per image; "
+            f"its output has shape {probabilities.shape}."
+        )
+    if len(probabilities) != len(labels) or len(labels) == 0:
+        raise ValueError(
+            f"Got {len(probabilities):,} predictions for {len(labels):,} labels; "
+            "they must match and not be empty."
+        )
+    if not np.all(np.isfinite(probabilities)):
+        raise ValueError(
+            "The model's outputs contain NaN or infinity: training probably diverged "
+            "(try a smaller learning rate)."
+        )
+    predictions = probabilities.argmax(axis=1)
+    confusion = confusion_matrix(labels, predictions)
+    precision, recall = precision_recall(confusion)
+    return Evaluation(
+        loss=mean_loss(probabilities, labels, loss),
+        loss_name=loss,
+        accuracy=float(np.mean(predictions == labels)),
+        labels=labels,
+        probabilities=probabilities,
+        predictions=predictions,
+        confusion=confusion,
+        per_class_accuracy=recall,
+        precision=precision,
+        recall=recall,
+        misclassified=find_mistakes(probabilities, labels),
+        class_names=tuple(class_names or (str(digit) for digit in range(NUM_CLASSES))),
+        seconds=seconds,
+    )
+
+
+# --- with a Keras model ---------------------------------------------------------------------------
+
+
+def _model_input_shape(model: Any) -> tuple | None:
+    try:
+        return tuple(model.inputs[0].shape)
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _shaped_for(model: Any, images: np.ndarray) -> np.ndarray:
+    """The uint8 images reshaped to what the model takes: (N,28,28), (N,784) or (N,28,28,1)."""
+    shape = _model_input_shape(model)
+    if shape is None or len(shape) == 3:
+        return images
+    if len(shape) == 2:
+        return images.reshape(len(images), -1)
+    if len(shape) == 4:
+        return images[..., np.newaxis]
+    raise ValueError(f"This model takes inputs of shape {shape}, not 28x28 images.")
+
+
+def predict_probabilities(model: Any, images: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+    """The model's (N, 10) outputs for uint8 images, by calling it directly batch by batch."""
+    import keras  # here, not at module level: importing TensorFlow costs seconds
+
+    if batch_size < 1:
+        raise ValueError(f"Batch size must be at least 1; got {batch_size}.")
+    inputs = _shaped_for(model, images)
+    outputs = [
+        # A direct call skips model.predict's large fixed cost (building a predict function).
+        keras.ops.convert_to_numpy(model(inputs[start : start + batch_size], training=False))
+        for start in range(0, len(inputs), batch_size)
+    ]
+    return np.concatenate(outputs).astype(np.float32, copy=False)
+
+
+def evaluate(
+    model: Any,
+    dataset: Any,
+    loss: str = "sparse_categorical_crossentropy",
+    batch_size: int = 1024,
+) -> Evaluation:
+    """Evaluate `model` on the test split of `dataset` (an nnlab Dataset)."""
+    started = time.perf_counter()
+    probabilities = predict_probabilities(model, dataset.x_test, batch_size)
+    return evaluate_probabilities(
+        probabilities,
+        dataset.y_test,
+        loss=loss,
+        class_names=tuple(dataset.class_names),
+        seconds=time.perf_counter() - started,
+    )

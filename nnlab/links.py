@@ -1,0 +1,399 @@
+"""Share links: a RunSpec (plus preset, language and a teacher's locks) as short URL parameters.
+
+A link names only what differs from its starting point (the preset it names, else the defaults),
+in readable parameters: `preset=t000_sigmoid_mse&loss=scce&opt=adam&lr=0.001&lock=dataset`.
+Decoding never raises: a garbled or out-of-range value keeps the starting point's value and adds
+a `LinkNotice` that names it, so a mistyped link still opens a working lab.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from nnlab.i18n import LANGUAGES
+from nnlab.presets import PRESETS
+from nnlab.spec import (
+    DATASETS,
+    HIDDEN_ACTIVATIONS,
+    LOSSES,
+    MAX_HIDDEN_LAYERS,
+    OPTIMIZERS,
+    OUTPUT_ACTIVATIONS,
+    VALIDATIONS,
+    LayerSpec,
+    RunSpec,
+)
+
+PRESET_PARAM = "preset"
+LANGUAGE_PARAM = "lang"
+LOCK_PARAM = "lock"
+HIDE_PARAM = "hide"
+
+# URL parameter -> RunSpec field, in the order links list them.
+FIELD_PARAMS: dict[str, str] = {
+    "ds": "dataset",
+    "n": "train_size",
+    "val": "validation",
+    "split": "validation_split",
+    "layers": "hidden_layers",
+    "drop": "dropout_rate",
+    "l2": "l2_weight_decay",
+    "out": "output_activation",
+    "loss": "loss",
+    "opt": "optimizer",
+    "lr": "learning_rate",
+    "mom": "momentum",
+    "nesterov": "nesterov",
+    "ep": "epochs",
+    "bs": "batch_size",
+    "es": "early_stopping_patience",
+    "best": "restore_best_weights",
+    "seed": "seed",
+}
+PARAM_OF_FIELD: dict[str, str] = {field: param for param, field in FIELD_PARAMS.items()}
+SPEC_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RunSpec))
+# Parameters Streamlit itself reads (embedding options); a link may carry them, they are not ours.
+_FOREIGN_PARAMS = frozenset({"embed", "embed_options"})
+
+# Short names in links; the full Keras names are accepted too.
+LOSS_ALIASES = {
+    "scce": "sparse_categorical_crossentropy",
+    "cce": "categorical_crossentropy",
+    "mse": "mean_squared_error",
+}
+_ALIAS_OF_LOSS = {loss: alias for alias, loss in LOSS_ALIASES.items()}
+DATASET_ALIASES = {"fashion": "fashion_mnist", "digits": "mnist"}
+NO_LAYERS = "none"
+LAYER_SEPARATOR = "."
+# A link is typed or pasted by people: anything longer than this is not a real setting.
+_MAX_VALUE_LENGTH = 300
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+_DENSE_TOKEN = re.compile(r"d(\d{1,5})([a-z_]+)")
+_CONV_TOKEN = re.compile(r"c(\d{1,4})k(\d{1,2})([a-z_]+)")
+
+
+@dataclass(frozen=True)
+class LinkNotice:
+    """Something in a link that could not be used as written, and what was used instead."""
+
+    kind: str  # "unknown_param", "bad_value", "unknown_preset", "unknown_field", "bad_language"
+    param: str  # the URL parameter as written, e.g. "lr"
+    value: str  # its value as written (shortened)
+    fallback: str = ""  # what the lab uses instead, as a link value
+    detail: str = ""  # why, in English (from the spec's validation message)
+
+
+@dataclass(frozen=True)
+class DecodedLink:
+    """What a share link sets up: the spec, its preset, the language and the teacher's locks."""
+
+    spec: RunSpec
+    preset_key: str | None = None
+    language: str | None = None  # None: the link does not choose one
+    locked: frozenset[str] = frozenset()  # RunSpec field names shown disabled
+    hidden: frozenset[str] = frozenset()  # RunSpec field names not shown
+    notices: tuple[LinkNotice, ...] = ()
+    has_settings: bool = False  # True when the link names a preset, a setting or a lock
+
+
+# --- values <-> text -------------------------------------------------------------------------
+
+
+def format_number(value: float | int) -> str:
+    """The shortest text that reads back as exactly `value` (0.001, 1e-05, 32)."""
+    if isinstance(value, int):
+        return str(value)
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def format_layers(layers: Iterable[LayerSpec]) -> str:
+    """Hidden layers as `d128relu.c32k3relu`; `none` when there are none."""
+    tokens = [
+        f"c{layer.filters}k{layer.kernel_size}{layer.activation}"
+        if layer.kind == "conv"
+        else f"d{layer.units}{layer.activation}"
+        for layer in layers
+    ]
+    return LAYER_SEPARATOR.join(tokens) or NO_LAYERS
+
+
+def parse_layers(text: str) -> tuple[LayerSpec, ...]:
+    """Inverse of `format_layers`; raises ValueError naming the token it cannot read."""
+    text = text.strip().lower()
+    if text in (NO_LAYERS, ""):
+        return ()
+    tokens = text.split(LAYER_SEPARATOR)
+    if len(tokens) > MAX_HIDDEN_LAYERS:
+        raise ValueError(f"At most {MAX_HIDDEN_LAYERS} hidden layers; got {len(tokens)}.")
+    layers = []
+    for token in tokens:
+        dense = _DENSE_TOKEN.fullmatch(token)
+        conv = _CONV_TOKEN.fullmatch(token)
+        if dense:
+            layers.append(LayerSpec.dense(int(dense[1]), dense[2]))
+        elif conv:
+            layers.append(LayerSpec.conv(int(conv[1]), int(conv[2]), conv[3]))
+        else:
+            raise ValueError(
+                f"Cannot read layer {token!r}: write d<units><activation> (d128relu) or "
+                f"c<filters>k<kernel><activation> (c32k3relu), activations "
+                f"{', '.join(HIDDEN_ACTIVATIONS)}."
+            )
+    return tuple(layers)
+
+
+def _parse_choice(text: str, choices: tuple[str, ...], aliases: Mapping[str, str]) -> str:
+    value = aliases.get(text.strip().lower(), text.strip().lower())
+    if value not in choices:
+        raise ValueError(f"Choose one of {', '.join(choices)}; got {text!r}.")
+    return value
+
+
+def _parse_int(text: str) -> int:
+    text = text.strip()
+    if not re.fullmatch(r"[+-]?\d{1,12}", text):
+        raise ValueError(f"Not a whole number: {text!r}.")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise ValueError(f"Not a number: {text!r}.") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"Not a finite number: {text!r}.")
+    return value
+
+
+def _parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError(f"Write 1 or 0; got {text!r}.")
+
+
+def _parse_train_size(text: str) -> int | None:
+    return None if text.strip().lower() in ("all", "full") else _parse_int(text)
+
+
+_PARSERS: dict[str, Any] = {
+    "dataset": lambda text: _parse_choice(text, DATASETS, DATASET_ALIASES),
+    "train_size": _parse_train_size,
+    "validation": lambda text: _parse_choice(text, VALIDATIONS, {}),
+    "validation_split": _parse_float,
+    "hidden_layers": parse_layers,
+    "dropout_rate": _parse_float,
+    "l2_weight_decay": _parse_float,
+    "output_activation": lambda text: _parse_choice(text, OUTPUT_ACTIVATIONS, {}),
+    "loss": lambda text: _parse_choice(text, LOSSES, LOSS_ALIASES),
+    "optimizer": lambda text: _parse_choice(text, OPTIMIZERS, {}),
+    "learning_rate": _parse_float,
+    "momentum": _parse_float,
+    "nesterov": _parse_bool,
+    "epochs": _parse_int,
+    "batch_size": _parse_int,
+    "early_stopping_patience": _parse_int,
+    "restore_best_weights": _parse_bool,
+    "seed": _parse_int,
+}
+
+
+def format_field(field_name: str, value: Any) -> str:
+    """One RunSpec field's value as it appears in a link."""
+    if field_name == "hidden_layers":
+        return format_layers(value)
+    if field_name == "loss":
+        return _ALIAS_OF_LOSS.get(value, value)
+    if field_name == "train_size":
+        return "all" if value is None else str(value)
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (int, float)):
+        return format_number(value)
+    return str(value)
+
+
+def parse_field(field_name: str, text: str) -> Any:
+    """One RunSpec field's value read from link text; raises ValueError when unreadable."""
+    if len(text) > _MAX_VALUE_LENGTH:
+        raise ValueError("The value is too long.")
+    return _PARSERS[field_name](text)
+
+
+def _field_from_name(name: str) -> str | None:
+    name = name.strip()
+    if name in SPEC_FIELDS:
+        return name
+    return FIELD_PARAMS.get(name)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- encode / decode -------------------------------------------------------------------------
+
+
+def starting_spec(preset_key: str | None) -> RunSpec:
+    """What a link's settings are relative to: the preset it names, else the defaults."""
+    preset = PRESETS.get(preset_key) if preset_key else None
+    return preset.spec if preset else RunSpec()
+
+
+def encode_link(
+    spec: RunSpec,
+    preset_key: str | None = None,
+    language: str | None = None,
+    locked: Iterable[str] = (),
+    hidden: Iterable[str] = (),
+) -> dict[str, str]:
+    """URL query parameters for `spec`: only the fields that differ from the starting point."""
+    params: dict[str, str] = {}
+    if preset_key in PRESETS:
+        params[PRESET_PARAM] = preset_key
+    else:
+        preset_key = None
+    base = starting_spec(preset_key)
+    for param, field_name in FIELD_PARAMS.items():
+        value = getattr(spec, field_name)
+        if value != getattr(base, field_name):
+            params[param] = format_field(field_name, value)
+    for param, names in ((LOCK_PARAM, locked), (HIDE_PARAM, hidden)):
+        fields = [field for field in SPEC_FIELDS if field in set(names)]
+        if fields:
+            params[param] = ",".join(fields)
+    if language in LANGUAGES:
+        params[LANGUAGE_PARAM] = language
+    return params
+
+
+def _read_field_list(param: str, text: str, notices: list[LinkNotice]) -> frozenset[str]:
+    fields = set()
+    for name in text.replace(".", ",").split(","):
+        if not name.strip():
+            continue
+        field = _field_from_name(name)
+        if field is None:
+            notices.append(LinkNotice("unknown_field", param, _short(name.strip())))
+        else:
+            fields.add(field)
+    return frozenset(fields)
+
+
+def _apply_values(
+    base: RunSpec, values: dict[str, Any], params: dict[str, str], notices: list[LinkNotice]
+) -> RunSpec:
+    """`base` with `values` applied; values that clash with the rest fall back one by one."""
+    try:
+        return base.replace(**values)
+    except ValueError:
+        pass
+    # Some values are out of range or clash with each other: apply those that fit, repeating
+    # while that lets more fit (momentum must reach 0 before the optimizer may change, ...).
+    spec, pending = base, dict(values)
+    progress = True
+    while pending and progress:
+        progress = False
+        for field_name, value in list(pending.items()):
+            try:
+                spec = spec.replace(**{field_name: value})
+            except ValueError:
+                continue
+            del pending[field_name]
+            progress = True
+    for field_name, value in pending.items():
+        # Every value still pending fails against the final spec (the last pass tried them all).
+        try:
+            spec.replace(**{field_name: value})
+            detail = ""
+        except ValueError as error:
+            detail = str(error)
+        param = PARAM_OF_FIELD[field_name]
+        notices.append(
+            LinkNotice(
+                "bad_value",
+                param,
+                _short(params[param]),
+                format_field(field_name, getattr(spec, field_name)),
+                detail,
+            )
+        )
+    return spec
+
+
+def decode_link(params: Mapping[str, str]) -> DecodedLink:
+    """The settings a link describes; never raises: bad values fall back, each with a notice."""
+    notices: list[LinkNotice] = []
+    texts = {str(key): str(value) for key, value in dict(params).items()}
+    has_settings = False
+
+    preset_key = None
+    if PRESET_PARAM in texts:
+        has_settings = True
+        requested = texts[PRESET_PARAM].strip()
+        if requested in PRESETS:
+            preset_key = requested
+        else:
+            notices.append(LinkNotice("unknown_preset", PRESET_PARAM, _short(requested)))
+    base = starting_spec(preset_key)
+
+    language = None
+    if LANGUAGE_PARAM in texts:
+        requested = texts[LANGUAGE_PARAM].strip().lower()
+        if requested in LANGUAGES:
+            language = requested
+        else:
+            notices.append(
+                LinkNotice("bad_language", LANGUAGE_PARAM, _short(texts[LANGUAGE_PARAM]), "en")
+            )
+
+    locked: frozenset[str] = frozenset()
+    hidden: frozenset[str] = frozenset()
+    if LOCK_PARAM in texts:
+        has_settings = True
+        locked = _read_field_list(LOCK_PARAM, texts[LOCK_PARAM], notices)
+    if HIDE_PARAM in texts:
+        has_settings = True
+        hidden = _read_field_list(HIDE_PARAM, texts[HIDE_PARAM], notices)
+
+    values: dict[str, Any] = {}
+    for param, text in texts.items():
+        if param in (PRESET_PARAM, LANGUAGE_PARAM, LOCK_PARAM, HIDE_PARAM, *_FOREIGN_PARAMS):
+            continue
+        field_name = FIELD_PARAMS.get(param)
+        if field_name is None:
+            notices.append(LinkNotice("unknown_param", _short(param), _short(text)))
+            continue
+        has_settings = True
+        try:
+            values[field_name] = parse_field(field_name, text)
+        except ValueError as error:
+            fallback = format_field(field_name, getattr(base, field_name))
+            notices.append(LinkNotice("bad_value", param, _short(text), fallback, str(error)))
+    spec = _apply_values(base, values, texts, notices)
+    return DecodedLink(
+        spec=spec,
+        preset_key=preset_key,
+        language=language,
+        locked=locked,
+        hidden=hidden,
+        notices=tuple(notices),
+        has_settings=has_settings,
+    )
+
+
+def link_url(base_url: str, params: Mapping[str, str], page: str = "build") -> str:
+    """The full link: the app's address, the page, and the parameters (commas kept readable)."""
+    query = urlencode(dict(params), safe=",")
+    address = f"{base_url.rstrip('/')}/{page}" if page else base_url.rstrip("/")
+    return f"{address}?{query}" if query else address

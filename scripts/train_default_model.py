@@ -1,0 +1,213 @@
+"""Train the default digit model shipped in nnlab/assets/ (a small CNN, minutes on 2 cores).
+
+    python scripts/train_default_model.py            # best MNIST available, writes the asset
+    python scripts/train_default_model.py --quick    # a smoke run, writes nothing
+
+Data: nnlab.datasets.load_dataset("mnist") (the full 60k + 10k when cached or online, otherwise the
+bundled 10k sample); if that module is missing, the 10k sample from /work/shared/data. With the
+sample, 2,000 images (200 per class) are held out and never trained on.
+
+Augmentation makes the model read canvas drawings, not only MNIST scans: each training digit is
+enlarged, its strokes thinned or thickened (grey erosion/dilation), sometimes made solid like a
+canvas brush, rotated, sheared and stretched, and then put through exactly the pipeline the Draw
+page uses (crop, scale the longer side to 20 px, centre of mass to the centre), plus small shifts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy import ndimage
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from nnlab.drawing import mnist_style  # noqa: E402
+from nnlab.spec import LayerSpec, RunSpec  # noqa: E402
+
+SAMPLE_PATH = Path("/work/shared/data/mnist-sample-10k.npz")
+HELD_OUT_PER_CLASS = 200
+UPSCALE = 4  # augment at 112x112 so stroke thickness changes in fine steps
+
+# The settings as a RunSpec, so the Inside page and the code exporter can describe the model.
+DEFAULT_SPEC = RunSpec(
+    dataset="mnist",
+    hidden_layers=(LayerSpec.conv(16, 3), LayerSpec.conv(32, 3), LayerSpec.dense(64)),
+    dropout_rate=0.25,
+    optimizer="adam",
+    learning_rate=0.002,
+    epochs=8,
+    batch_size=128,
+    seed=7,
+)
+
+
+def load_mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
+    """(x_train, y_train, x_held_out, y_held_out, source description)."""
+    try:
+        from nnlab.datasets import load_dataset
+
+        dataset = load_dataset("mnist")
+        x_train, y_train = dataset.x_train, dataset.y_train
+        x_test, y_test = dataset.x_test, dataset.y_test
+        source = str(getattr(dataset, "source", "nnlab.datasets"))
+        if len(x_train) >= 50_000:
+            return x_train, y_train, x_test, y_test, f"MNIST, {source}"
+        # The bundled sample: merge and hold out our own stratified split below.
+        x_all = np.concatenate([x_train, x_test])
+        y_all = np.concatenate([y_train, y_test])
+        source = f"MNIST sample, {source}"
+    except (ImportError, AttributeError) as error:
+        print(f"nnlab.datasets not usable ({error}); falling back to {SAMPLE_PATH}")
+        with np.load(SAMPLE_PATH) as sample:
+            x_all, y_all = sample["x"], sample["y"]
+        source = f"MNIST sample of 10,000 real digits ({SAMPLE_PATH.name})"
+    rng = np.random.default_rng(0)
+    held_out = np.concatenate(
+        [rng.permutation(np.flatnonzero(y_all == c))[:HELD_OUT_PER_CLASS] for c in range(10)]
+    )
+    train_mask = np.ones(len(y_all), bool)
+    train_mask[held_out] = False
+    return x_all[train_mask], y_all[train_mask], x_all[held_out], y_all[held_out], source
+
+
+def augment_one(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One MNIST digit (uint8 28x28) -> a canvas-like variant, through the Draw page's pipeline."""
+    big = ndimage.zoom(image.astype(np.float32) / 255.0, UPSCALE, order=1)
+    thickness = rng.choice([-2, -1, 0, 0, 2, 3, 4, 6])  # pixels at 112 px (÷4 at 28 px)
+    if thickness > 0:
+        big = ndimage.grey_dilation(big, footprint=_disk(thickness))
+    elif thickness < 0:
+        big = ndimage.grey_erosion(big, footprint=_disk(-thickness))
+    if rng.random() < 0.5:
+        big = (big > 0.45).astype(np.float32)  # a canvas brush: solid strokes, no soft scan grey
+    angle = rng.uniform(-15, 15)
+    shear = rng.uniform(-0.25, 0.25)
+    stretch = rng.uniform(0.8, 1.2)
+    matrix = np.array([[stretch, shear], [0.0, 1.0 / stretch]])
+    centre = np.array(big.shape) / 2
+    big = ndimage.affine_transform(
+        big, matrix, offset=centre - matrix @ centre, order=1, mode="constant"
+    )
+    big = ndimage.rotate(big, angle, reshape=False, order=1, mode="constant")
+    digit = mnist_style(np.clip(big, 0, 1))
+    if digit is None:
+        return image
+    shift = rng.uniform(-1.5, 1.5, size=2)
+    digit = ndimage.shift(digit, shift, order=1, mode="constant")
+    return np.round(np.clip(digit, 0, 1) * 255).astype(np.uint8)
+
+
+def _disk(radius: int) -> np.ndarray:
+    grid = np.arange(-radius, radius + 1)
+    return (grid[:, None] ** 2 + grid[None, :] ** 2) <= radius**2
+
+
+def augmented(x: np.ndarray, copies: int, seed: int) -> np.ndarray:
+    """`copies` canvas-like variants of every image, stacked."""
+    rng = np.random.default_rng(seed)
+    return np.stack([augment_one(image, rng) for _ in range(copies) for image in x])
+
+
+def inference_copy(model, spec: RunSpec):
+    """The same weights in a freshly built model: the file skips Adam's state (2/3 of its size)."""
+    from nnlab.model import build_model
+
+    copy = build_model(spec)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=None, help="augmented copies per image")
+    parser.add_argument("--epochs", type=int, default=DEFAULT_SPEC.epochs)
+    parser.add_argument("--quick", action="store_true", help="tiny smoke run; writes nothing")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "nnlab/assets")
+    args = parser.parse_args()
+
+    import keras
+
+    from nnlab.model import build_model
+    from nnlab.model_io import save_model_file
+
+    started = time.perf_counter()
+    x_train, y_train, x_test, y_test, source = load_mnist()
+    if args.quick:
+        x_train, y_train, args.epochs = x_train[::20], y_train[::20], 1
+    copies = args.copies if args.copies is not None else (4 if len(x_train) < 20_000 else 1)
+    print(f"data: {source}: {len(x_train):,} training, {len(x_test):,} held out; {copies} copies")
+
+    x_aug = augmented(x_train, copies, seed=DEFAULT_SPEC.seed)
+    x_fit = np.concatenate([x_train, x_aug])
+    y_fit = np.concatenate([y_train] * (copies + 1))
+    augment_seconds = time.perf_counter() - started
+    print(f"augmented to {len(x_fit):,} images in {augment_seconds:.0f} s")
+
+    keras.utils.set_random_seed(DEFAULT_SPEC.seed)
+    spec = DEFAULT_SPEC.replace(epochs=args.epochs, train_size=min(len(x_train), 60_000))
+    # The app's own builder: the default model is a RunSpec any student could build and train.
+    model = build_model(spec)
+    schedule = keras.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1)
+    history = model.fit(
+        x_fit,
+        y_fit,
+        epochs=spec.epochs,
+        batch_size=spec.batch_size,
+        shuffle=True,
+        verbose=2,
+        callbacks=[schedule],
+    )
+    _, held_out_accuracy = model.evaluate(x_test, y_test, verbose=0)
+    x_test_aug = augmented(x_test, 1, seed=1234)
+    _, augmented_accuracy = model.evaluate(x_test_aug, y_test, verbose=0)
+    seconds = time.perf_counter() - started
+    print(
+        f"held-out accuracy {held_out_accuracy:.4f}; canvas-like held-out {augmented_accuracy:.4f}"
+    )
+
+    record = {
+        "model": "small CNN built by nnlab.model.build_model: Rescaling(1/255), Conv2D 16@3x3 relu "
+        "+ MaxPool 2, Conv2D 32@3x3 relu + MaxPool 2, Flatten, Dropout 0.25, Dense 64 relu, "
+        "Dropout 0.25, Dense 10 softmax",
+        "parameters": int(model.count_params()),
+        "data": source,
+        "training_images": len(x_train),
+        "augmented_copies_per_image": int(copies),
+        "held_out_images": len(x_test),
+        "held_out_accuracy": round(float(held_out_accuracy), 4),
+        "held_out_accuracy_canvas_like": round(float(augmented_accuracy), 4),
+        "epochs": spec.epochs,
+        "batch_size": spec.batch_size,
+        "optimizer": f"Adam, learning rate {spec.learning_rate}, halved when the loss stalls",
+        "final_train_accuracy": round(float(history.history["accuracy"][-1]), 4),
+        "seconds": round(seconds),
+        "seed": spec.seed,
+        "keras_version": keras.__version__,
+        "script": "scripts/train_default_model.py",
+    }
+    print(json.dumps(record, indent=1))
+    if args.quick:
+        return
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = save_model_file(
+        inference_copy(model, spec),
+        args.out / "default_digit_model.keras",
+        spec=spec,
+        dataset_name="mnist",
+        label="Default digit model",
+        extra={"training": record},
+    )
+    (args.out / "default_digit_model.json").write_text(json.dumps(record, indent=1) + "\n")
+    print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""Draw digits with the mouse on the real canvas in Chromium and read the "Prediction" metric."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from helpers import screenshot, wait_for_idle
+
+pytestmark = pytest.mark.browser
+
+
+def _stroke(page, box: dict, points: list[tuple[float, float]]) -> None:
+    """One mouse stroke through points given in 0..1 canvas coordinates."""
+    x0, y0 = box["x"], box["y"]
+    first, *rest = points
+    page.mouse.move(x0 + first[0] * box["width"], y0 + first[1] * box["height"])
+    page.mouse.down()
+    for x, y in rest:
+        page.mouse.move(x0 + x * box["width"], y0 + y * box["height"], steps=4)
+    page.mouse.up()
+
+
+def _open_draw_page(page):
+    # Through the home page and the sidebar, so app.py's navigation (and layout) is in effect.
+    page.goto(page.base_url)
+    wait_for_idle(page)
+    page.get_by_test_id("stSidebarNav").get_by_text("Draw", exact=True).click()
+    wait_for_idle(page)
+    canvas = page.locator("canvas.upper-canvas")
+    canvas.wait_for(state="visible")
+    return canvas
+
+
+def _prediction(page):
+    return page.get_by_test_id("stMetric").filter(has_text="Prediction")
+
+
+def test_draw_one_and_zero_and_seven(page) -> None:
+    from playwright.sync_api import expect
+
+    canvas = _open_draw_page(page)
+    box = canvas.bounding_box()
+    expect(page.get_by_text("Draw a digit on the canvas")).to_be_visible()
+
+    _stroke(page, box, [(0.5, 0.15), (0.5, 0.5), (0.5, 0.85)])  # a "1": one vertical stroke
+    wait_for_idle(page)
+    expect(_prediction(page).get_by_test_id("stMetricValue")).to_have_text("1")
+    screenshot(page, "draw_one")
+
+    page.get_by_role("button", name="Clear").click()
+    wait_for_idle(page)
+    expect(page.get_by_text("Draw a digit on the canvas")).to_be_visible()
+    canvas = page.locator("canvas.upper-canvas")
+    canvas.wait_for(state="visible")
+    box = canvas.bounding_box()
+    loop = [
+        (0.5 + 0.25 * math.sin(a / 20 * 2 * math.pi), 0.5 - 0.35 * math.cos(a / 20 * 2 * math.pi))
+        for a in range(21)
+    ]
+    _stroke(page, box, loop)  # a "0": one closed loop
+    wait_for_idle(page)
+    expect(_prediction(page).get_by_test_id("stMetricValue")).to_have_text("0")
+
+    page.get_by_role("button", name="Clear").click()
+    wait_for_idle(page)
+    expect(page.get_by_text("Draw a digit on the canvas")).to_be_visible()
+    canvas = page.locator("canvas.upper-canvas")
+    canvas.wait_for(state="visible")
+    box = canvas.bounding_box()
+    _stroke(page, box, [(0.2, 0.18), (0.8, 0.18), (0.45, 0.88)])  # a "7": bar, then diagonal
+    wait_for_idle(page)
+    expect(_prediction(page).get_by_test_id("stMetricValue")).to_have_text("7")
+    screenshot(page, "draw_seven")
+
+
+def test_undo_takes_back_the_last_stroke(page) -> None:
+    from playwright.sync_api import expect
+
+    canvas = _open_draw_page(page)
+    box = canvas.bounding_box()
+    _stroke(page, box, [(0.5, 0.15), (0.5, 0.85)])
+    wait_for_idle(page)
+    expect(_prediction(page).get_by_test_id("stMetricValue")).to_have_text("1")
+    _stroke(page, box, [(0.15, 0.5), (0.85, 0.5)])  # a cross: no longer a "1"
+    wait_for_idle(page)
+    expect(_prediction(page).get_by_test_id("stMetricValue")).not_to_have_text("1")
+    page.get_by_role("button", name="Undo").click()
+    wait_for_idle(page)
+    expect(_prediction(page).get_by_test_id("stMetricValue")).to_have_text("1")
+
+
+def test_bad_model_upload_leaves_the_page_usable(page, tmp_path) -> None:
+    from playwright.sync_api import expect
+
+    canvas = _open_draw_page(page)
+    page.get_by_text("Upload a model (.keras or .h5)").click()
+    bad = tmp_path / "broken.keras"
+    bad.write_bytes(b"not a model at all")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(bad))
+    wait_for_idle(page)
+    expect(page.get_by_text("Could not use broken.keras")).to_be_visible()
+    box = canvas.bounding_box()
+    _stroke(page, box, [(0.5, 0.15), (0.5, 0.85)])
+    wait_for_idle(page)
+    expect(_prediction(page).get_by_test_id("stMetricValue")).to_have_text("1")
+    screenshot(page, "draw_bad_upload")
+
+
+def test_inside_page_opens_the_drawing(page) -> None:
+    from playwright.sync_api import expect
+
+    canvas = _open_draw_page(page)
+    box = canvas.bounding_box()
+    _stroke(page, box, [(0.2, 0.18), (0.8, 0.18), (0.45, 0.88)])
+    wait_for_idle(page)
+    expect(_prediction(page).get_by_test_id("stMetricValue")).to_have_text("7")
+    page.get_by_test_id("stSidebarNav").get_by_text("Inside").click()
+    wait_for_idle(page)
+    expect(page.get_by_role("heading", name="Inside the network")).to_be_visible()
+    page.get_by_role("tab", name="Layer outputs").click()
+    expect(page.get_by_text("My drawing (Draw page)")).to_be_visible()
+    expect(page.get_by_text("output (Dense)")).to_be_visible()
+    screenshot(page, "inside_activations")
+    page.get_by_role("tab", name="Activation functions").click()
+    expect(page.get_by_text("Why softmax subtracts the maximum")).to_be_visible()
+    screenshot(page, "inside_functions")

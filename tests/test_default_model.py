@@ -1,0 +1,86 @@
+"""The shipped digit model: small, recorded, and right on digits drawn the way people draw."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+from drawn_digits import SCHEMES, mnist_on_canvas, stroked_digit, to_rgba
+from helpers import REPO_ROOT
+
+from nnlab.default_model import (
+    DEFAULT_MODEL_PATH,
+    default_model_record,
+    load_default_model,
+)
+from nnlab.drawing import predict_digit, preprocess_drawing
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_default_model()
+
+
+@pytest.fixture(scope="module")
+def held_out() -> tuple[np.ndarray, np.ndarray]:
+    """10 per class of the MNIST images the training script held out (never trained on)."""
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    from train_default_model import load_mnist
+
+    _, _, x_test, y_test, _ = load_mnist()
+    chosen = np.concatenate([np.flatnonzero(y_test == digit)[:10] for digit in range(10)])
+    return x_test[chosen], y_test[chosen]
+
+
+def test_model_file_is_small_and_recorded() -> None:
+    assert DEFAULT_MODEL_PATH.stat().st_size < 1_000_000
+    record = default_model_record()
+    assert record["held_out_accuracy"] >= 0.97
+    assert record["held_out_images"] >= 1000
+
+
+def test_model_takes_uint8_images_and_gives_probabilities(model) -> None:
+    assert model.input_shape == (None, 28, 28)
+    assert model.output_shape == (None, 10)
+    assert load_default_model() is model  # loaded once per process
+
+
+def test_held_out_mnist_accuracy(model, held_out) -> None:
+    x, y = held_out
+    predicted = np.argmax(np.asarray(model(x, training=False)), axis=1)
+    assert np.mean(predicted == y) >= 0.95
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_mnist_digits_drawn_large_on_a_canvas_are_read_correctly(model, held_out, scheme) -> None:
+    x, y = held_out
+    predictions = []
+    for digit, offset in zip(x, [(10, 20), (60, 70), (40, 40), (0, 85)] * 25, strict=True):
+        probabilities = predict_digit(model, mnist_on_canvas(digit, scheme, offset=offset))
+        predictions.append(int(np.argmax(probabilities)))
+    accuracy = np.mean(np.array(predictions) == y)
+    assert accuracy >= 0.93, f"{accuracy:.0%} of 100 drawn digits read correctly"
+
+
+@pytest.mark.parametrize("width", [12, 20, 32])
+def test_mouse_strokes_are_read_correctly(model, width: int) -> None:
+    wrong = []
+    for digit in range(10):
+        probabilities = predict_digit(model, stroked_digit(digit, width=width))
+        if int(np.argmax(probabilities)) != digit:
+            wrong.append((digit, int(np.argmax(probabilities))))
+    assert len(wrong) <= 1, f"misread (drawn, read): {wrong}"
+
+
+def test_one_and_seven_as_the_browser_test_draws_them(model) -> None:
+    one = predict_digit(model, stroked_digit(1, width=20))
+    seven = predict_digit(model, stroked_digit(7, width=20))
+    assert np.argmax(one) == 1 and one[1] > 0.8
+    assert np.argmax(seven) == 7 and seven[7] > 0.8
+
+
+def test_blank_canvas_gives_no_prediction(model) -> None:
+    assert predict_digit(model, to_rgba(np.zeros((280, 280)), "canvas")) is None
+    assert predict_digit(model, None) is None
+    assert preprocess_drawing(np.zeros((280, 280, 4), np.uint8)) is None

@@ -1,0 +1,180 @@
+"""The drawing pipeline: canvas pixels and photos -> MNIST-style 28x28 images."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from drawn_digits import SCHEMES, mnist_on_canvas, mnist_sample, stroked_digit, to_rgba
+from PIL import Image
+from scipy import ndimage
+
+from nnlab.drawing import (
+    MAX_UPLOAD_PIXELS,
+    class_probabilities,
+    load_image_file,
+    model_inputs,
+    preprocess_drawing,
+    preprocess_photo,
+)
+
+
+def _png(rgba: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(rgba).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_drawn_mnist_digit_comes_back_mnist_style(scheme: str) -> None:
+    digits, _ = mnist_sample(2, seed=3)
+    for digit in digits:
+        image = preprocess_drawing(mnist_on_canvas(digit, scheme))
+        assert image.shape == (28, 28) and image.dtype == np.float32
+        assert image.min() >= 0.0 and image.max() == pytest.approx(1.0)
+        rows = np.flatnonzero((image > 0.1).any(axis=1))
+        cols = np.flatnonzero((image > 0.1).any(axis=0))
+        # The longer side is about 20 px, as MNIST's; the centre of mass is at the centre.
+        assert 18 <= max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 <= 22
+        centre = ndimage.center_of_mass(image)
+        assert np.allclose(centre, (14, 14), atol=0.6)
+        # And it looks like the original digit (correlation of the pixel values).
+        correlation = np.corrcoef(image.ravel(), digit.ravel() / 255.0)[0, 1]
+        assert correlation > 0.7
+
+
+def test_both_colour_schemes_give_the_same_image() -> None:
+    light_on_dark = preprocess_drawing(stroked_digit(7, "light_on_dark"))
+    dark_on_light = preprocess_drawing(stroked_digit(7, "dark_on_light"))
+    transparent = preprocess_drawing(stroked_digit(7, "canvas"))
+    np.testing.assert_allclose(light_on_dark, dark_on_light, atol=1e-5)
+    np.testing.assert_allclose(light_on_dark, transparent, atol=1e-5)
+
+
+def test_position_and_size_on_the_canvas_do_not_matter() -> None:
+    small_corner = preprocess_drawing(stroked_digit(3, box=(10, 10, 80, 110), width=8))
+    large_centre = preprocess_drawing(stroked_digit(3, box=(40, 20, 240, 260), width=22))
+    assert np.corrcoef(small_corner.ravel(), large_centre.ravel())[0, 1] > 0.85
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_blank_canvas_is_none(scheme: str) -> None:
+    assert preprocess_drawing(to_rgba(np.zeros((280, 280)), scheme)) is None
+    assert preprocess_drawing(None) is None
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_nearly_blank_canvas_is_none(scheme: str) -> None:
+    ink = np.zeros((280, 280))
+    ink[100:104, 150:153] = 1.0  # a click, not a digit
+    assert preprocess_drawing(to_rgba(ink, scheme)) is None
+    faint = np.full((280, 280), 0.1)  # a faint smudge everywhere, below the ink level
+    assert preprocess_drawing(to_rgba(faint, "canvas")) is None
+
+
+def test_bad_arrays_get_clear_errors() -> None:
+    with pytest.raises(ValueError, match="shape"):
+        preprocess_drawing(np.zeros((5, 5, 7), np.uint8))
+    with pytest.raises(ValueError, match="shape"):
+        preprocess_drawing(np.zeros(10, np.uint8))
+
+
+def test_photo_upload_goes_through_the_same_pipeline() -> None:
+    canvas = stroked_digit(4, "dark_on_light")
+    noisy = canvas.copy()
+    rng = np.random.default_rng(0)
+    paper = rng.normal(0, 12, size=canvas.shape[:2])  # paper grain, as in a phone photo
+    noisy[..., :3] = np.clip(noisy[..., :3].astype(float) - 30 + paper[..., None], 0, 255)
+    from_photo = preprocess_photo(_png(noisy))
+    from_canvas = preprocess_drawing(canvas)
+    assert np.corrcoef(from_photo.ravel(), from_canvas.ravel())[0, 1] > 0.9
+    buffer = io.BytesIO()
+    Image.fromarray(canvas[..., :3]).save(buffer, format="JPEG", quality=80)
+    from_jpeg = preprocess_photo(buffer.getvalue())
+    assert np.corrcoef(from_jpeg.ravel(), from_canvas.ravel())[0, 1] > 0.9
+
+
+def test_blank_photo_is_none() -> None:
+    assert preprocess_photo(_png(to_rgba(np.zeros((200, 300)), "dark_on_light"))) is None
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"this is not an image at all", "not a readable"),
+        (_png(np.zeros((50, 50, 4), np.uint8))[:60], "not a readable"),
+        (b"GIF89a" + b"\x00" * 100, "not a readable|Only PNG"),
+    ],
+)
+def test_bad_image_files_get_clear_errors(data: bytes, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        load_image_file(data)
+
+
+def _png_claiming_size(width: int, height: int) -> bytes:
+    """A small PNG whose header claims another size (a decompression bomb's trick)."""
+    data = bytearray(_png(np.zeros((8, 8, 4), np.uint8)))
+    # The IHDR chunk follows the 8-byte signature: length (4), "IHDR" (4), width, height, ...
+    data[16:24] = struct.pack(">II", width, height)
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    return bytes(data)
+
+
+def test_decompression_bomb_is_refused_before_decoding() -> None:
+    side = 50_000  # 2.5 gigapixels claimed by a file of a few dozen bytes
+    assert side * side > MAX_UPLOAD_PIXELS
+    with pytest.raises(ValueError, match=r"too large|enormous"):
+        load_image_file(_png_claiming_size(side, side))
+    with pytest.raises(ValueError, match=r"too large|enormous"):
+        load_image_file(_png_claiming_size(8000, 8000))  # 64 MP: below PIL's own bomb limit
+
+
+def test_large_photo_is_shrunk_safely() -> None:
+    canvas = stroked_digit(2, "dark_on_light", width=12)
+    big = Image.fromarray(canvas).resize((3000, 3000))
+    buffer = io.BytesIO()
+    big.convert("RGB").save(buffer, format="JPEG", quality=70)
+    pixels = load_image_file(buffer.getvalue())
+    assert max(pixels.shape[:2]) <= 1024
+    assert preprocess_photo(buffer.getvalue()) is not None
+
+
+class _RecordingModel:
+    """A stand-in with Keras' calling convention that records what it was given."""
+
+    def __init__(self, input_shape: tuple, rescales: bool, outputs: np.ndarray) -> None:
+        self.input_shape = (None, *input_shape)
+        self.layers = [type("Rescaling", (), {})()] if rescales else []
+        self.outputs = outputs
+        self.seen: list[np.ndarray] = []
+
+    def __call__(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        assert training is False
+        self.seen.append(x)
+        return np.tile(self.outputs, (len(x), 1))
+
+
+def test_models_that_rescale_get_uint8_and_others_get_floats() -> None:
+    image = np.linspace(0, 1, 784, dtype=np.float32).reshape(28, 28)
+    rescaling = _RecordingModel((28, 28), True, np.full(10, 0.1))
+    batch = model_inputs(rescaling, image)
+    assert batch.dtype == np.uint8 and batch.shape == (1, 28, 28)
+    assert batch[0, -1, -1] == 255 and batch[0, 0, 0] == 0
+    flat = _RecordingModel((784,), False, np.full(10, 0.1))
+    batch = model_inputs(flat, image)
+    assert batch.dtype == np.float32 and batch.shape == (1, 784)
+    assert batch.max() == pytest.approx(1.0)
+
+
+def test_outputs_become_probabilities() -> None:
+    image = np.zeros((28, 28), np.float32)
+    sigmoid_outputs = np.array([0.9, 0.9, 0.2] + [0.0] * 7)
+    probabilities = class_probabilities(_RecordingModel((28, 28), True, sigmoid_outputs), image)
+    np.testing.assert_allclose(probabilities.sum(), 1.0)
+    logits = np.array([2.0, -1.0] + [0.0] * 8)
+    probabilities = class_probabilities(_RecordingModel((28, 28), True, logits), image)
+    assert probabilities.argmax() == 0 and probabilities.sum() == pytest.approx(1.0)
