@@ -7,10 +7,25 @@ Lives beside the pages (not in nnlab) because it calls Streamlit; it is not a pa
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from nnlab.i18n import LANGUAGES, normalise_language, translate
 
 LANGUAGE_KEY = "lang"
+
+
+def _leave_pages_directory_mode() -> None:
+    # Streamlit starts in its legacy "pages/ directory" mode because this folder is named pages/
+    # (the repository layout is fixed), and stays there until st.navigation first runs. If a
+    # fresh server's first request is a deep link (/evaluate, a teacher's share link after Cloud
+    # woke the app), the page would run alone, without app.py's navigation, language switch and
+    # link restore, for every session. Leaving that mode and rerunning runs app.py instead.
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_leave_pages_directory_mode()  # at import: the first page script of the process imports this
 
 
 def lang() -> str:

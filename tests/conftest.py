@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -54,14 +55,14 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, deadline_s: float) 
     raise TimeoutError(f"streamlit did not become healthy at {url} within {deadline_s} s")
 
 
-@pytest.fixture(scope="session")
-def streamlit_server() -> Iterator[str]:
-    """`streamlit run app.py` on a free port; yields its base URL."""
+@contextlib.contextmanager
+def run_streamlit_server() -> Iterator[str]:
+    """Start `streamlit run app.py` on a free port, yield its base URL, stop it afterwards."""
     port = _free_port()
     env = dict(os.environ, NNLAB_OFFLINE="1", PYTHONUNBUFFERED="1")
-    log_path = REPO_ROOT / "tests" / ".screenshots" / "streamlit-server.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "w") as log:
+    log_dir = REPO_ROOT / "tests" / ".screenshots"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with open(log_dir / f"streamlit-server-{port}.log", "w") as log:
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -93,6 +94,13 @@ def streamlit_server() -> Iterator[str]:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture(scope="session")
+def streamlit_server() -> Iterator[str]:
+    """One app server shared by the browser tests; yields its base URL."""
+    with run_streamlit_server() as url:
+        yield url
 
 
 def _chromium_path() -> str | None:
