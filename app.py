@@ -31,7 +31,9 @@ navigation = st.navigation(
             "pages/1_build_and_train.py",
             title=t("nav.build"),
             icon=":material/model_training:",
-            url_path="build",
+            # The file's own name: with a pages/ folder beside app.py, Streamlit 1.67 first sends
+            # a browser opening any other url_path to the home page ("Page not found").
+            url_path="build_and_train",
         ),
         st.Page(
             "pages/2_evaluate.py",

@@ -392,7 +392,7 @@ def decode_link(params: Mapping[str, str]) -> DecodedLink:
     )
 
 
-def link_url(base_url: str, params: Mapping[str, str], page: str = "build") -> str:
+def link_url(base_url: str, params: Mapping[str, str], page: str = "build_and_train") -> str:
     """The full link: the app's address, the page, and the parameters (commas kept readable)."""
     query = urlencode(dict(params), safe=",")
     address = f"{base_url.rstrip('/')}/{page}" if page else base_url.rstrip("/")

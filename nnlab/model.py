@@ -227,10 +227,11 @@ def network_dot(spec: RunSpec) -> str:
     edges.append(f"{params:,} weights")
     lines = [
         "digraph network {",
-        '  rankdir="LR";',
+        '  rankdir="TB";',  # top to bottom: fits the narrow preview column, like model.summary()
+        "  nodesep=0.3; ranksep=0.35;",
         '  bgcolor="transparent";',
-        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11];',
-        '  edge [fontname="Helvetica", fontsize=9, color="#6b7280"];',
+        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=12];',
+        '  edge [fontname="Helvetica", fontsize=10, color="#6b7280"];',
     ]
     for node_id, label, colour in nodes:
         lines.append(f'  {node_id} [label="{_dot_text(label)}", fillcolor="{colour}"];')

@@ -64,7 +64,7 @@ with preview:
         st.warning(t("build.preview.invalid"), icon=":material/warning:")
     else:
         st.metric(t("build.preview.parameters"), f"{spec.parameter_count():,}")
-        st.graphviz_chart(network_dot(spec), width="stretch")
+        st.graphviz_chart(network_dot(spec), width="content")
         st.dataframe(
             pd.DataFrame(layer_rows(spec)),
             hide_index=True,

@@ -14,7 +14,7 @@ import streamlit as st
 
 import nnlab
 from nnlab.datasets import load_dataset
-from pages._common import t
+from pages._common import lang, t
 from pages._data import dataset_summary
 from pages._models import ModelChoice, model_choices, pick_model, session_runs
 
@@ -57,6 +57,11 @@ def choose_model() -> ModelChoice | None:
     except Exception as error:  # e.g. the default model's file is missing or broken
         st.error(t("evaluate.model_failed", error=error))
         return None
+
+
+def filter_key(which: str) -> str:
+    """Widget key of a class filter, per language: a select box keeps its old text otherwise."""
+    return f"evaluate_{which}_{lang()}"
 
 
 def run_of(choice: ModelChoice) -> Any | None:
@@ -154,7 +159,7 @@ def confusion_chart(evaluation: Any) -> alt.LayerChart:
         for predicted in range(len(names))
     ]
     frame = pd.DataFrame(rows)
-    cell = alt.selection_point(name="cell", fields=["true", "predicted"], on="click")
+    cell = alt.selection_point(name="cell", fields=["true", "predicted"], on="click", empty=False)
     true_title, predicted_title = t("evaluate.true_class"), t("evaluate.predicted_class")
     base = alt.Chart(frame).encode(
         x=alt.X(
@@ -165,13 +170,19 @@ def confusion_chart(evaluation: Any) -> alt.LayerChart:
         ),
         y=alt.Y("true_name:N", sort=names, title=true_title),
     )
+    most = max(1, int(evaluation.confusion.max()))
+    most_wrong = max(1, int((evaluation.confusion - np.diag(np.diag(evaluation.confusion))).max()))
     # Right answers in blue, mistakes in red, each on its own scale: the diagonal holds hundreds,
     # a mistake cell a handful, and one shared scale would make every mistake look blank.
     right = (
         base.transform_filter("datum.right")
         .mark_rect()
         .encode(
-            color=alt.Color("count:Q", scale=alt.Scale(range=["#dbeafe", "#1d4ed8"]), legend=None)
+            color=alt.Color(
+                "count:Q",
+                scale=alt.Scale(domain=[0, most], range=["#dbeafe", "#1d4ed8"]),
+                legend=None,
+            )
         )
     )
     wrong = (
@@ -179,18 +190,21 @@ def confusion_chart(evaluation: Any) -> alt.LayerChart:
         .mark_rect()
         .encode(
             color=alt.Color(
-                "count:Q", scale=alt.Scale(type="sqrt", range=["#fee2e2", "#b91c1c"]), legend=None
+                "count:Q",
+                scale=alt.Scale(type="sqrt", domain=[0, most_wrong], range=["#fee2e2", "#b91c1c"]),
+                legend=None,
             )
         )
     )
-    threshold = max(1, int(evaluation.confusion.max()) // 2)
+    # White text on the darker half of each scale.
+    dark = f"datum.right ? datum.count > {most / 2} : datum.count > {most_wrong / 2}"
     text = (
         base.transform_filter("datum.count > 0")
         .mark_text(fontSize=12)
         .encode(
             text="count:Q",
             color=alt.condition(
-                f"datum.right && datum.count > {threshold}",
+                dark,
                 alt.value("white"),
                 alt.value("#1f2937"),
             ),
@@ -247,7 +261,7 @@ def show_confusion_and_table(evaluation: Any) -> None:
         # Only a new click moves the filters, so the select boxes stay usable afterwards.
         st.session_state["evaluate_last_cell"] = cell
         if cell is not None:
-            st.session_state["evaluate_true"], st.session_state["evaluate_predicted"] = cell
+            st.session_state[filter_key("true")], st.session_state[filter_key("predicted")] = cell
     with table_column:
         st.subheader(t("evaluate.per_class"))
         st.caption(t("evaluate.per_class_help"))
@@ -359,10 +373,10 @@ def show_samples(evaluation: Any, images: np.ndarray) -> None:
 
     true_column, predicted_column, page_column = st.columns(3)
     true = true_column.selectbox(
-        t("evaluate.filter_true"), options, format_func=class_name, key="evaluate_true"
+        t("evaluate.filter_true"), options, format_func=class_name, key=filter_key("true")
     )
     predicted = predicted_column.selectbox(
-        t("evaluate.filter_predicted"), options, format_func=class_name, key="evaluate_predicted"
+        t("evaluate.filter_predicted"), options, format_func=class_name, key=filter_key("predicted")
     )
     items, heading = chosen_samples(evaluation, true, predicted)
     if evaluation.num_wrong == 0 and not (true != ANY and true == predicted):

@@ -38,14 +38,14 @@ def canvas_image() -> np.ndarray | None:
     from streamlit_drawable_canvas import st_canvas
 
     width = st.slider(t("draw.stroke_width"), 6, 40, 20, key="draw_stroke_width")
-    scheme = st.radio(
+    scheme = st.selectbox(
         t("draw.colours"),
         list(COLOURS),
-        format_func=lambda name: t(f"draw.colours_{name}"),
-        horizontal=True,
+        format_func={name: t(f"draw.colours_{name}") for name in COLOURS}.get,
         key="draw_colours",
     )
     background, ink = COLOURS[scheme]
+    st.space("medium")  # room for the canvas toolbar, which floats just above the canvas
     clears = st.session_state.setdefault(CLEAR_COUNT_KEY, 0)
     result = st_canvas(
         stroke_width=width,
@@ -142,11 +142,11 @@ def show_prediction(choice: ModelChoice, image: np.ndarray) -> None:
                 scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format="%"),
             ),
-            y=alt.Y(t("draw.class"), type="nominal", sort=None),
+            y=alt.Y(t("draw.class"), type="nominal", sort=None, axis=alt.Axis(labelOverlap=False)),
             color=alt.Color("best", legend=None, scale=alt.Scale(range=["#9ca3af", "#2563eb"])),
             tooltip=[t("draw.class"), alt.Tooltip(t("draw.probability"), format=".1%")],
         )
-        .properties(height=260)
+        .properties(height=alt.Step(22))  # one readable band per class
     )
     st.altair_chart(chart, width="stretch")
     st.caption(t("draw.latency", ms=f"{milliseconds:.1f}"))
@@ -163,7 +163,7 @@ if chosen is not None and chosen.dataset_name == "fashion_mnist":
 source = st.segmented_control(
     t("draw.source"),
     ["canvas", "photo"],
-    format_func=lambda name: t(f"draw.source_{name}"),
+    format_func={name: t(f"draw.source_{name}") for name in ("canvas", "photo")}.get,
     default="canvas",
     key="draw_source",
 )

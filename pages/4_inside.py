@@ -116,7 +116,7 @@ def chosen_image(choice: ModelChoice) -> np.ndarray | None:
     source = st.segmented_control(
         t("inside.input_source"),
         options,
-        format_func=lambda name: t(f"inside.input_{name}"),
+        format_func={name: t(f"inside.input_{name}") for name in options}.get,
         default="drawing" if drawing is not None else "test",
         key="inside_source",
     )
@@ -230,12 +230,24 @@ def show_numpy(choice: ModelChoice, image: np.ndarray) -> None:
     numpy_output = steps[-1].output[0]
     keras_raw = np.asarray(choice.model(raw, training=False), dtype=np.float64)[0]
     difference = float(np.max(np.abs(numpy_output - keras_raw)))
-    columns = st.columns(3)
-    columns[0].markdown(f"**{t('inside.numpy_output')}**")
-    columns[0].code(np.array2string(numpy_output, precision=6, suppress_small=True))
-    columns[1].markdown(f"**{t('inside.keras_output')}**")
-    columns[1].code(np.array2string(keras_raw, precision=6, suppress_small=True))
-    columns[2].metric(t("inside.max_difference"), f"{difference:.1e}")
+    names = [str(name) for name in CLASS_NAMES.get(choice.dataset_name, CLASS_NAMES["mnist"])]
+    comparison = pd.DataFrame(
+        {
+            t("inside.class"): names[: len(numpy_output)],
+            t("inside.numpy_output"): numpy_output,
+            t("inside.keras_output"): keras_raw,
+            t("inside.difference"): np.abs(numpy_output - keras_raw),
+        }
+    )
+    columns = st.columns([3, 1])
+    columns[0].dataframe(
+        comparison.style.format("{:.8f}", subset=comparison.columns[1:3]).format(
+            "{:.1e}", subset=comparison.columns[3:]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    columns[1].metric(t("inside.max_difference"), f"{difference:.1e}")
     if difference < 1e-5:
         st.success(t("inside.same_result"), icon=":material/check_circle:")
     else:
@@ -297,25 +309,29 @@ def show_functions() -> None:
                 pd.DataFrame({"x": curves["x"], "y": values, "name": name, "curve": curve})
             )
     if frames:
+        function_label, derivative_label = t("inside.function"), t("inside.derivative")
         chart = (
             alt.Chart(pd.concat(frames))
             .mark_line()
             .encode(
                 x="x",
                 y=alt.Y("y", title=None),
-                color=alt.Color("name", title=t("inside.function")),
-                strokeDash=alt.StrokeDash("curve", title=t("inside.curve")),
+                color=alt.Color("name", title=function_label, scale=alt.Scale(scheme="category10")),
+                strokeDash=alt.StrokeDash(
+                    "curve",
+                    title=t("inside.curve"),
+                    scale=alt.Scale(
+                        domain=[function_label, derivative_label], range=[[1, 0], [5, 4]]
+                    ),
+                ),
             )
             .properties(height=320)
         )
         st.altair_chart(chart, width="stretch")
         if "softmax" in names:
             st.caption(t("inside.softmax_note"))
-        code_columns = st.columns(min(3, len(names)))
-        for index, name in enumerate(names):
-            code_columns[index % len(code_columns)].code(
-                activations.source_of(name), language="python"
-            )
+        for name in names:
+            st.code(activations.source_of(name), language="python")
 
     st.subheader(t("inside.overflow_title"))
     text = st.text_input(
@@ -332,17 +348,14 @@ def show_functions() -> None:
         st.warning(t("inside.overflow_bad"))
         return
     demo = activations.softmax_overflow_demo(scores)
-    columns = st.columns(2)
-    with columns[0]:
-        st.caption(t("inside.overflow_naive"))
-        st.code(f"np.exp(x)     = {demo['exp']}\nnaive_softmax = {demo['naive']}", language="text")
-    with columns[1]:
-        st.caption(t("inside.overflow_stable"))
-        st.code(
-            f"x - max(x) = {demo['shifted']}\n"
-            f"softmax    = {np.array2string(demo['stable'], precision=8)}",
-            language="text",
-        )
+    st.caption(t("inside.overflow_naive"))
+    st.code(f"np.exp(x)     = {demo['exp']}\nnaive_softmax = {demo['naive']}", language="text")
+    st.caption(t("inside.overflow_stable"))
+    st.code(
+        f"x - max(x) = {demo['shifted']}\n"
+        f"softmax    = {np.array2string(demo['stable'], precision=8)}",
+        language="text",
+    )
 
 
 st.title(t("inside.title"))

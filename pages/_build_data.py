@@ -28,11 +28,11 @@ def _grid_png(images: np.ndarray, titles: list[str], columns: int) -> bytes:
     from matplotlib.figure import Figure
 
     rows = int(np.ceil(len(images) / columns))
-    figure = Figure(figsize=(columns * 1.05, rows * 1.25), dpi=110)
+    figure = Figure(figsize=(columns * 1.0, rows * 1.2), dpi=100)
     for index, (image, title) in enumerate(zip(images, titles, strict=True)):
         axis = figure.add_subplot(rows, columns, index + 1)
         axis.imshow(image, cmap="gray_r", vmin=0, vmax=255)
-        axis.set_title(title, fontsize=8)
+        axis.set_title(title, fontsize=11)
         axis.axis("off")
     figure.tight_layout(pad=0.3)
     buffer = io.BytesIO()

@@ -16,7 +16,7 @@ import streamlit as st
 
 from nnlab import PRESETS
 from nnlab.spec import RunSpec
-from nnlab.training import TrainingRun, describe_spec, server_load
+from nnlab.training import DATASET_TITLES, TrainingRun, describe_spec, server_load
 from pages._common import t
 from pages._models import ACTIVE_RUN_KEY, session_runs
 
@@ -116,7 +116,9 @@ def curves_chart(history: pd.DataFrame, kind: str) -> alt.Chart:
         alt.Chart(long, title=title)
         .mark_line(point=True)
         .encode(
-            x=alt.X("epoch:Q", title=t("build.chart.epoch"), axis=alt.Axis(tickMinStep=1)),
+            x=alt.X(
+                "epoch:Q", title=t("build.chart.epoch"), axis=alt.Axis(tickMinStep=1, format="d")
+            ),
             y=alt.Y("value:Q", title=title, scale=alt.Scale(zero=False)),
             color=alt.Color(
                 "data:N",
@@ -267,21 +269,25 @@ def _live_panel_body() -> None:
         st.caption(t("build.live.none"))
         return
     st.markdown(f"#### {run.label}")
-    _run_status_block(run)
+    # Keyed containers keep each part's identity across the fragment's redraws, so the browser
+    # updates them in place instead of briefly showing stale copies.
+    with st.container(key="b_live_status"):
+        _run_status_block(run)
     history = run.history
     final = run.final
-    metrics = st.columns(4)
-    metrics[0].metric(t("build.metric.epochs"), f"{len(history)} / {run.spec.epochs}")
-    metrics[1].metric(t("build.metric.accuracy"), _percent(final["accuracy"]))
-    metrics[2].metric(t("build.metric.val_accuracy"), _percent(final["val_accuracy"]))
-    metrics[3].metric(t("build.metric.test_accuracy"), _percent(final["test_accuracy"]))
-    if history:
-        frame = _history_frame(run)
-        loss_column, accuracy_column = st.columns(2)
-        loss_column.altair_chart(curves_chart(frame, "loss"), width="stretch")
-        accuracy_column.altair_chart(curves_chart(frame, "accuracy"), width="stretch")
-        with st.expander(t("build.log.title"), expanded=False):
-            epoch_log(frame)
+    with st.container(key="b_live_metrics", horizontal=True):
+        st.metric(t("build.metric.epochs"), f"{len(history)} / {run.spec.epochs}")
+        st.metric(t("build.metric.accuracy"), _percent(final["accuracy"]))
+        st.metric(t("build.metric.val_accuracy"), _percent(final["val_accuracy"]))
+        st.metric(t("build.metric.test_accuracy"), _percent(final["test_accuracy"]))
+    with st.container(key="b_live_charts"):
+        if history:
+            frame = _history_frame(run)
+            loss_column, accuracy_column = st.columns(2)
+            loss_column.altair_chart(curves_chart(frame, "loss"), width="stretch")
+            accuracy_column.altair_chart(curves_chart(frame, "accuracy"), width="stretch")
+            with st.expander(t("build.log.title"), expanded=False):
+                epoch_log(frame)
     if not run.is_active:
         preset_comparison(run)
     others = [other for other in active_runs() if other.run_id != run.run_id]
@@ -316,7 +322,7 @@ def _history_rows(runs: list[TrainingRun]) -> pd.DataFrame:
         rows.append(
             {
                 "run": run.label,
-                "dataset": run.spec.dataset,
+                "dataset": DATASET_TITLES[run.spec.dataset],
                 "params": run.spec.parameter_count(),
                 "epochs": f"{final['epochs_done']} / {run.spec.epochs}",
                 "accuracy": final["accuracy"],
@@ -340,7 +346,9 @@ def _comparison_chart(runs: list[TrainingRun], metric: str) -> alt.Chart:
         alt.Chart(pd.DataFrame(rows, columns=["run", "epoch", "value"]))
         .mark_line(point=True)
         .encode(
-            x=alt.X("epoch:Q", title=t("build.chart.epoch"), axis=alt.Axis(tickMinStep=1)),
+            x=alt.X(
+                "epoch:Q", title=t("build.chart.epoch"), axis=alt.Axis(tickMinStep=1, format="d")
+            ),
             y=alt.Y("value:Q", title=title, scale=alt.Scale(zero=False)),
             color=alt.Color("run:N", title=None, legend=alt.Legend(orient="bottom", columns=1)),
             tooltip=[
@@ -368,7 +376,7 @@ def _run_history_body() -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "run": st.column_config.TextColumn(t("build.history.run"), width="large"),
+            "run": st.column_config.TextColumn(t("build.history.run"), width="medium"),
             "dataset": t("build.dataset"),
             "params": number(t("build.history.params"), format="localized"),
             "epochs": t("build.metric.epochs"),
@@ -395,9 +403,13 @@ def _run_history_body() -> None:
     if len(with_history) < 1:
         return
     st.markdown(f"**{t('build.history.compare')}**")
-    chosen_key = "b_compare_runs"
+    chosen_key, offered_key = "b_compare_runs", "b_compare_offered"
+    # Runs the student has seen offered keep their choice; a run new to the list joins it.
+    offered = st.session_state.setdefault(offered_key, set())
     kept = [run_id for run_id in st.session_state.get(chosen_key, []) if run_id in with_history]
-    st.session_state[chosen_key] = kept if chosen_key in st.session_state else with_history[:3]
+    new = [run_id for run_id in with_history if run_id not in offered and run_id not in kept]
+    st.session_state[chosen_key] = new + kept
+    offered.update(with_history)
     left, right = st.columns([3, 2])
     chosen = left.multiselect(
         t("build.history.pick_runs"),

@@ -15,7 +15,9 @@ from nnlab.spec import RunSpec
 from pages._common import t
 
 RUNS_KEY = "runs"  # list[nnlab.training.TrainingRun], oldest first
+PENDING_PICK_KEY = "model_pick_pending"  # choice key the next pick_model selects (a new upload)
 UPLOAD_SEEN_KEY = "uploaded_model_files"  # file_id -> ModelChoice key or error, so reruns skip work
+DATASET_CHOICES = ("mnist", "fashion_mnist")  # what an uploaded model's 10 outputs mean
 MAX_UPLOAD_MB = 100  # the same cap nnlab.model_io.MAX_MODEL_BYTES enforces on the bytes
 ACTIVE_RUN_KEY = "active_run_id"  # run_id of the run the other pages use by default
 UPLOADS_KEY = "uploaded_models"  # list[ModelChoice] loaded from files this session
@@ -87,6 +89,9 @@ def pick_model(widget_key: str, include_default: bool = True) -> ModelChoice | N
     active = f"run:{st.session_state.get(ACTIVE_RUN_KEY)}"
     index = keys.index(active) if active in keys else 0
     by_key = {choice.key: choice for choice in choices}
+    pending = st.session_state.pop(PENDING_PICK_KEY, None)
+    if pending in by_key:
+        st.session_state[widget_key] = pending  # a model just uploaded: show it at once
     chosen_key = st.selectbox(
         t("models.pick"),
         keys,
@@ -126,11 +131,10 @@ def model_upload_widget(widget_key: str = "model_upload") -> None:
     """An expander to upload a .keras/.h5 model; loaded models join every page's model picker."""
     with st.expander(t("models.upload_title"), icon=":material/upload_file:"):
         st.caption(t("models.upload_help"))
-        dataset_name = st.radio(
+        dataset_name = st.selectbox(
             t("models.upload_classes"),
-            ["mnist", "fashion_mnist"],
-            format_func=lambda name: t(f"models.classes_{name}"),
-            horizontal=True,
+            list(DATASET_CHOICES),
+            format_func={name: t(f"models.classes_{name}") for name in DATASET_CHOICES}.get,
             key=f"{widget_key}_classes",
         )
         upload = st.file_uploader(
@@ -145,14 +149,15 @@ def model_upload_widget(widget_key: str = "model_upload") -> None:
         if upload.file_id not in seen:
             try:
                 with st.spinner(t("models.upload_loading")):
-                    seen[upload.file_id] = (
-                        "ok",
-                        _register_upload(upload.getvalue(), upload.name, dataset_name),
-                    )
+                    key = _register_upload(upload.getvalue(), upload.name, dataset_name)
             except ValueError as error:
                 seen[upload.file_id] = ("error", str(error))
             except Exception as error:  # never let a hostile file take the page down
                 seen[upload.file_id] = ("error", f"{type(error).__name__}: {error}")
+            else:
+                seen[upload.file_id] = ("ok", key)
+                st.session_state[PENDING_PICK_KEY] = key
+                st.rerun()  # the picker above was drawn before this upload: redraw it
         status, detail = seen[upload.file_id]
         if status == "error":
             st.error(t("models.upload_failed", name=upload.name, error=detail))

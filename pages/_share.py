@@ -17,9 +17,9 @@ from pages._common import HIDDEN_KEY, LANGUAGE_KEY, LOCKS_KEY, lang, t
 PENDING_SPEC_KEY = "pending_spec"  # (RunSpec, preset_key | None) for Build & Train to load once
 RESTORED_KEY = "link_restored"  # set once the session's first URL has been read
 CURRENT_SPEC_KEY = "shared_spec"  # (RunSpec, preset_key | None) last shown on Build & Train
-BUILD_PAGE_PATH = "build"  # url_path of the Build & Train page in app.py
+BUILD_PAGE_PATH = "build_and_train"  # url_path of the Build & Train page in app.py
 # url_paths of app.py's pages: st.context.url ends with the current one, which a link replaces.
-PAGE_PATHS = ("home", "build", "evaluate", "draw", "inside", "classroom")
+PAGE_PATHS = ("home", "build_and_train", "evaluate", "draw", "inside", "classroom")
 LOCAL_URL = "http://localhost:8501"
 
 

@@ -42,38 +42,42 @@ def test_preset_train_stop_and_evaluate(page) -> None:
 
     page.get_by_text("Use every training image").click()
     wait_for_idle(page)
-    _set_number(page, "Training images to use", 300)
+    # Small batches make each epoch last long enough to watch the count grow.
+    _set_number(page, "Training images to use", 1000)
     _set_number(page, "Epochs", 3)
-    expect(page.get_by_text("This run will train on 300 images")).to_be_visible()
-    expect(page.get_by_text("changed: train_size, epochs")).to_be_visible()
+    _set_number(page, "Batch size", 10)
+    expect(page.get_by_text("This run will train on 1,000 images")).to_be_visible()
+    expect(page.get_by_text("changed: train_size, epochs, batch_size")).to_be_visible()
 
     page.get_by_role("button", name="Train", exact=True).click()
-    epochs = page.get_by_test_id("stMetric").filter(has_text="Epochs")
+    epochs = page.locator(".st-key-b_live_metrics").get_by_test_id("stMetric").first
     # The epoch count grows while the page stays live (the fragment redraws itself).
-    expect(epochs).to_contain_text(re.compile(r"[12] / 3"), timeout=120_000)
-    expect(epochs).to_contain_text("3 / 3", timeout=120_000)
+    expect(epochs).to_contain_text(re.compile(r"[12] / 3"), timeout=300_000)
+    expect(epochs).to_contain_text("3 / 3", timeout=300_000)
     expect(page.get_by_text(re.compile(r"Finished 3 epoch"))).to_be_visible(timeout=60_000)
     wait_for_idle(page)
     charts = page.get_by_test_id("stVegaLiteChart")
     expect(charts.filter(has_text="Loss")).not_to_have_count(0)
-    expect(page.get_by_text("Tutorial vs this run")).to_be_visible()
+    comparison = page.get_by_text("Tutorial vs this run")
+    expect(comparison).to_be_visible()
+    page.get_by_role("heading", name="Training live").scroll_into_view_if_needed()
     screenshot(page, "build_after_run")
 
     # A second, longer run: Stop ends it after the current batch and keeps what it learned.
     _set_number(page, "Epochs", 200)
     page.get_by_role("button", name="Train", exact=True).click()
-    expect(page.get_by_text(re.compile(r"Epoch \d+/200 · batch"))).to_be_visible(timeout=120_000)
+    expect(page.get_by_text(re.compile(r"Epoch \d+/200 · batch"))).to_be_visible(timeout=300_000)
     page.get_by_role("button", name="Stop", exact=True).click()
     expect(page.get_by_text(re.compile(r"Stopped after \d+ epoch"))).to_be_visible(timeout=60_000)
     wait_for_idle(page)
-    history = page.get_by_test_id("stDataFrame").last
-    expect(history).to_be_visible()
+    expect(page.get_by_text("#2 · MNIST 784-512-10 RMSprop").first).to_be_visible()
+    page.get_by_role("heading", name="Run history").scroll_into_view_if_needed()
     screenshot(page, "build_after_stop")
 
     page.get_by_test_id("stSidebarNav").get_by_text("Evaluate").click()
     wait_for_idle(page, timeout_ms=120_000)
     expect(page.get_by_role("heading", name="Misclassified samples")).to_be_visible(
-        timeout=120_000
+        timeout=300_000
     )
-    expect(page.get_by_text(re.compile(r"#\d+ · ")).first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Label: .+ · Predict: ")).first).to_be_visible()
     screenshot(page, "evaluate_after_build")

@@ -11,7 +11,12 @@ from nnlab.i18n import translate
 
 pytestmark = pytest.mark.browser
 
-EXERCISE = "/build?preset=t000_sigmoid_mse&lock=dataset,loss,optimizer&lang=ko"
+EXERCISE = "/build_and_train?preset=t000_sigmoid_mse&lock=dataset,loss,optimizer&lang=ko"
+
+
+def _settle(page) -> None:
+    """Wait until no CSS animation runs (an expander opening, a tab sliding), for screenshots."""
+    page.wait_for_function("() => document.getAnimations().length === 0")
 
 
 def _select_input(main, label: str):
@@ -36,9 +41,9 @@ def test_exercise_link_restores_settings_and_shows_locks(page) -> None:
     # Locked: data set, loss and optimizer are shown but disabled; the rest stays free.
     expect(_select_input(main, translate("build.loss", "ko"))).to_be_disabled()
     expect(_select_input(main, translate("build.optimizer", "ko"))).to_be_disabled()
-    dataset_group = main.get_by_test_id("stButtonGroup").filter(has_text="Fashion-MNIST").first
+    # A segmented control's options are radio buttons.
     for name in ("MNIST", "Fashion-MNIST"):
-        expect(dataset_group.get_by_role("button", name=name, exact=True)).to_be_disabled()
+        expect(main.get_by_role("radio", name=name, exact=True)).to_be_disabled()
     expect(learning_rate).to_be_enabled()
     expect(main.get_by_text(translate("share.locked_note", "ko"))).to_be_visible()
 
@@ -46,27 +51,37 @@ def test_exercise_link_restores_settings_and_shows_locks(page) -> None:
     expect(page).to_have_url(re.compile(r"preset=t000_sigmoid_mse"))
     expect(page).to_have_url(re.compile(r"lock=dataset(,|%2C)loss(,|%2C)optimizer"))
     expect(page).to_have_url(re.compile(r"lang=ko"))
+    _settle(page)
     screenshot(page, "classroom_link_locked_ko")
+    # The training group: the locked loss and optimizer, the lock note and the share link.
+    _select_input(main, translate("build.loss", "ko")).scroll_into_view_if_needed()
+    main.get_by_text(translate("share.title", "ko")).click()
+    expect(main.get_by_test_id("stCode").first).to_contain_text("lock=dataset,loss,optimizer")
+    _settle(page)
+    screenshot(page, "classroom_link_locked_training_ko")
 
     # Switch to English at any moment: the page follows, the locks stay.
-    page.get_by_test_id("stSidebar").get_by_role("button", name="English").click()
+    page.get_by_test_id("stSidebar").get_by_role("radio", name="English").click()
     wait_for_idle(page)
     expect(main.get_by_role("heading", name=translate("build.title", "en"))).to_be_visible()
     expect(_select_input(main, translate("build.loss", "en"))).to_be_disabled()
     expect(main.get_by_label(translate("build.epochs", "en"), exact=True)).to_have_value("10")
     expect(page).to_have_url(re.compile(r"lang=en"))
-    screenshot(page, "classroom_link_locked_en")
+    _select_input(main, translate("build.loss", "en")).scroll_into_view_if_needed()
+    _settle(page)
+    screenshot(page, "classroom_link_locked_training_en")
 
 
 def test_garbled_link_names_the_bad_value_and_keeps_the_rest(page) -> None:
     from playwright.sync_api import expect
 
-    page.goto(page.base_url + "/build?preset=t000_sigmoid_mse&ep=lots&bs=64")
+    page.goto(page.base_url + "/build_and_train?preset=t000_sigmoid_mse&ep=lots&bs=64")
     wait_for_idle(page)
     expect(page.get_by_test_id("stToast")).to_contain_text("ep=lots")
     main = page.get_by_test_id("stMain")
     expect(main.get_by_label(translate("build.epochs", "en"), exact=True)).to_have_value("10")
     expect(main.get_by_label(translate("build.batch_size", "en"), exact=True)).to_have_value("64")
+    _settle(page)
     screenshot(page, "classroom_link_garbled")
 
 
@@ -80,6 +95,12 @@ def test_classroom_page_challenges_and_exercise_builder(page, language: str) -> 
     expect(main.get_by_role("heading", name=translate("classroom.title", language))).to_be_visible()
     title = translate("challenge.t000_fix.title", language)
     expect(main.get_by_role("heading", name=title)).to_be_visible()
+    start_buttons = main.get_by_role("button", name=translate("classroom.start", language))
+    expect(start_buttons).to_have_count(4)
+    expect(start_buttons.last).to_be_visible()
+    expect(main.get_by_test_id("stProgress")).to_have_count(4)
+    expect(page.get_by_test_id("stSidebar").get_by_role("radio", name="English")).to_be_visible()
+    _settle(page)
     screenshot(page, f"classroom_challenges_{language}")
 
     main.get_by_role("tab", name=translate("classroom.tab.teacher", language)).click()
@@ -87,15 +108,17 @@ def test_classroom_page_challenges_and_exercise_builder(page, language: str) -> 
     expect(code).to_contain_text("lock=dataset,loss,optimizer,learning_rate")
     # Hide the seed: the link follows the form.
     hide_group = main.get_by_test_id("stButtonGroup").nth(1)
-    hide_group.get_by_role("button", name=translate("field.seed", language)).click()
+    hide_group.get_by_text(translate("field.seed", language), exact=True).click()
     wait_for_idle(page)
     expect(code).to_contain_text("hide=seed")
     expect(code).to_contain_text(f"lang={language}")
+    _settle(page)
     screenshot(page, f"classroom_teacher_{language}")
 
     main.get_by_role("tab", name=translate("classroom.tab.glossary", language)).click()
     main.get_by_text(translate("explain.activation.title", language)).click()
     expect(main.get_by_text("ReLU").first).to_be_visible()
+    _settle(page)
     screenshot(page, f"classroom_glossary_{language}")
 
 
@@ -106,6 +129,6 @@ def test_start_challenge_opens_build_and_train_with_its_settings(page) -> None:
     wait_for_idle(page)
     page.get_by_role("button", name=translate("classroom.start", "en")).nth(2).click()  # t000
     wait_for_idle(page)
-    expect(page).to_have_url(re.compile(r"/build\?preset=t000_sigmoid_mse"))
+    expect(page).to_have_url(re.compile(r"/build_and_train\?preset=t000_sigmoid_mse"))
     main = page.get_by_test_id("stMain")
     expect(main.get_by_label(translate("build.epochs", "en"), exact=True)).to_have_value("10")

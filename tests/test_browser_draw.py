@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import math
+import re
 
+import numpy as np
 import pytest
 from helpers import screenshot, wait_for_idle
 
 pytestmark = pytest.mark.browser
 
 
-def _stroke(page, box: dict, points: list[tuple[float, float]]) -> None:
-    """One mouse stroke through points given in 0..1 canvas coordinates."""
+def _stroke(page, points: list[tuple[float, float]]) -> None:
+    """One mouse stroke on the canvas through points given in 0..1 canvas coordinates."""
+    canvas = page.locator("canvas.upper-canvas")
+    canvas.wait_for(state="visible")
+    canvas.scroll_into_view_if_needed()  # the mouse only reaches what is in the viewport
+    box = canvas.bounding_box()
     x0, y0 = box["x"], box["y"]
     first, *rest = points
     page.mouse.move(x0 + first[0] * box["width"], y0 + first[1] * box["height"])
@@ -21,15 +27,13 @@ def _stroke(page, box: dict, points: list[tuple[float, float]]) -> None:
     page.mouse.up()
 
 
-def _open_draw_page(page):
+def _open_draw_page(page) -> None:
     # Through the home page and the sidebar, so app.py's navigation (and layout) is in effect.
     page.goto(page.base_url)
     wait_for_idle(page)
     page.get_by_test_id("stSidebarNav").get_by_text("Draw", exact=True).click()
     wait_for_idle(page)
-    canvas = page.locator("canvas.upper-canvas")
-    canvas.wait_for(state="visible")
-    return canvas
+    page.locator("canvas.upper-canvas").wait_for(state="visible")
 
 
 def _prediction(page):
@@ -39,11 +43,10 @@ def _prediction(page):
 def test_draw_one_and_zero_and_seven(page) -> None:
     from playwright.sync_api import expect
 
-    canvas = _open_draw_page(page)
-    box = canvas.bounding_box()
+    _open_draw_page(page)
     expect(page.get_by_text("Draw a digit on the canvas")).to_be_visible()
 
-    _stroke(page, box, [(0.5, 0.15), (0.5, 0.5), (0.5, 0.85)])  # a "1": one vertical stroke
+    _stroke(page, [(0.5, 0.15), (0.5, 0.5), (0.5, 0.85)])  # a "1": one vertical stroke
     wait_for_idle(page)
     expect(_prediction(page).get_by_test_id("stMetricValue")).to_have_text("1")
     screenshot(page, "draw_one")
@@ -51,38 +54,33 @@ def test_draw_one_and_zero_and_seven(page) -> None:
     page.get_by_role("button", name="Clear").click()
     wait_for_idle(page)
     expect(page.get_by_text("Draw a digit on the canvas")).to_be_visible()
-    canvas = page.locator("canvas.upper-canvas")
-    canvas.wait_for(state="visible")
-    box = canvas.bounding_box()
     loop = [
         (0.5 + 0.25 * math.sin(a / 20 * 2 * math.pi), 0.5 - 0.35 * math.cos(a / 20 * 2 * math.pi))
         for a in range(21)
     ]
-    _stroke(page, box, loop)  # a "0": one closed loop
+    _stroke(page, loop)  # a "0": one closed loop
     wait_for_idle(page)
     expect(_prediction(page).get_by_test_id("stMetricValue")).to_have_text("0")
 
     page.get_by_role("button", name="Clear").click()
     wait_for_idle(page)
     expect(page.get_by_text("Draw a digit on the canvas")).to_be_visible()
-    canvas = page.locator("canvas.upper-canvas")
-    canvas.wait_for(state="visible")
-    box = canvas.bounding_box()
-    _stroke(page, box, [(0.2, 0.18), (0.8, 0.18), (0.45, 0.88)])  # a "7": bar, then diagonal
+    _stroke(page, [(0.2, 0.18), (0.8, 0.18), (0.45, 0.88)])  # a "7": bar, then diagonal
     wait_for_idle(page)
     expect(_prediction(page).get_by_test_id("stMetricValue")).to_have_text("7")
+    page.set_viewport_size({"width": 1400, "height": 1800})
+    expect(page.get_by_text("Probability of each class")).to_be_visible()
     screenshot(page, "draw_seven")
 
 
 def test_undo_takes_back_the_last_stroke(page) -> None:
     from playwright.sync_api import expect
 
-    canvas = _open_draw_page(page)
-    box = canvas.bounding_box()
-    _stroke(page, box, [(0.5, 0.15), (0.5, 0.85)])
+    _open_draw_page(page)
+    _stroke(page, [(0.5, 0.15), (0.5, 0.85)])
     wait_for_idle(page)
     expect(_prediction(page).get_by_test_id("stMetricValue")).to_have_text("1")
-    _stroke(page, box, [(0.15, 0.5), (0.85, 0.5)])  # a cross: no longer a "1"
+    _stroke(page, [(0.15, 0.5), (0.85, 0.5)])  # a cross: no longer a "1"
     wait_for_idle(page)
     expect(_prediction(page).get_by_test_id("stMetricValue")).not_to_have_text("1")
     page.get_by_role("button", name="Undo").click()
@@ -93,15 +91,14 @@ def test_undo_takes_back_the_last_stroke(page) -> None:
 def test_bad_model_upload_leaves_the_page_usable(page, tmp_path) -> None:
     from playwright.sync_api import expect
 
-    canvas = _open_draw_page(page)
+    _open_draw_page(page)
     page.get_by_text("Upload a model (.keras or .h5)").click()
     bad = tmp_path / "broken.keras"
     bad.write_bytes(b"not a model at all")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(bad))
     wait_for_idle(page)
     expect(page.get_by_text("Could not use broken.keras")).to_be_visible()
-    box = canvas.bounding_box()
-    _stroke(page, box, [(0.5, 0.15), (0.5, 0.85)])
+    _stroke(page, [(0.5, 0.15), (0.5, 0.85)])
     wait_for_idle(page)
     expect(_prediction(page).get_by_test_id("stMetricValue")).to_have_text("1")
     screenshot(page, "draw_bad_upload")
@@ -110,18 +107,59 @@ def test_bad_model_upload_leaves_the_page_usable(page, tmp_path) -> None:
 def test_inside_page_opens_the_drawing(page) -> None:
     from playwright.sync_api import expect
 
-    canvas = _open_draw_page(page)
-    box = canvas.bounding_box()
-    _stroke(page, box, [(0.2, 0.18), (0.8, 0.18), (0.45, 0.88)])
+    _open_draw_page(page)
+    _stroke(page, [(0.2, 0.18), (0.8, 0.18), (0.45, 0.88)])
     wait_for_idle(page)
     expect(_prediction(page).get_by_test_id("stMetricValue")).to_have_text("7")
     page.get_by_test_id("stSidebarNav").get_by_text("Inside").click()
     wait_for_idle(page)
     expect(page.get_by_role("heading", name="Inside the network")).to_be_visible()
+    page.set_viewport_size({"width": 1400, "height": 2400})
+    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+    expect(page.get_by_test_id("stGraphVizChart")).to_be_visible()
+    screenshot(page, "inside_summary")
     page.get_by_role("tab", name="Layer outputs").click()
     expect(page.get_by_text("My drawing (Draw page)")).to_be_visible()
     expect(page.get_by_text("output (Dense)")).to_be_visible()
     screenshot(page, "inside_activations")
     page.get_by_role("tab", name="Activation functions").click()
     expect(page.get_by_text("Why softmax subtracts the maximum")).to_be_visible()
+    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
     screenshot(page, "inside_functions")
+
+
+def test_upload_a_dense_model_and_see_its_numpy_twin(page, tmp_path) -> None:
+    from playwright.sync_api import expect
+
+    from nnlab.model import build_model
+    from nnlab.model_io import save_model_file
+    from nnlab.spec import LayerSpec, RunSpec
+
+    spec = RunSpec(hidden_layers=(LayerSpec.dense(15, "sigmoid"),), epochs=1, batch_size=50)
+    model = build_model(spec)
+    with np.load("/work/shared/data/mnist-sample-10k.npz") as sample:
+        order = np.random.default_rng(0).permutation(len(sample["y"]))[:500]
+        model.fit(sample["x"][order], sample["y"][order], epochs=2, batch_size=50, verbose=0)
+    path = save_model_file(model, tmp_path / "mlp_784_15_10.keras", spec=spec, label="My MLP")
+
+    page.goto(page.base_url)
+    wait_for_idle(page)
+    page.get_by_test_id("stSidebarNav").get_by_text("Inside", exact=True).click()
+    wait_for_idle(page)
+    page.get_by_text("Upload a model (.keras or .h5)").click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(path))
+    wait_for_idle(page)
+    expect(page.get_by_text("mlp_784_15_10.keras is loaded")).to_be_visible()
+    # A new upload comes first in the picker, so it is the model the page now shows.
+    expect(page.get_by_role("combobox", name="Model")).to_have_value("Uploaded #1 · My MLP")
+    page.set_viewport_size({"width": 1400, "height": 2400})
+    page.get_by_role("tab", name="Weights").click()
+    expect(page.get_by_text("one 28x28 image per hidden unit")).to_be_visible()
+    screenshot(page, "inside_weights_mlp")
+    page.get_by_role("tab", name="The same network in NumPy").click()
+    expect(page.get_by_text("X (1, 784) · W1 (784, 15) + b1 (15,) → sigmoid")).to_be_visible()
+    expect(page.get_by_text("NumPy and Keras agree to within 1e-5")).to_be_visible()
+    page.get_by_role("button", name="Run over the test set").click()
+    wait_for_idle(page)
+    expect(page.get_by_text(re.compile(r"Accuracy \d+\.\d+%"))).to_be_visible()
+    screenshot(page, "inside_numpy_mlp")

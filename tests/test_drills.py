@@ -77,8 +77,9 @@ def test_crowd_of_runs_each_equal_to_the_run_alone(tiny: TinyData, monkeypatch) 
         base.replace(seed=1),
         base.replace(seed=2, optimizer="sgd", learning_rate=0.1, momentum=0.9),
         base.replace(seed=3, hidden_layers=(LayerSpec.conv(4, 3),)),
-        base.replace(seed=4, loss="categorical_crossentropy", optimizer="rmsprop"),
-        base.replace(seed=5, validation="split", validation_split=0.2),
+        base.replace(
+            seed=4, loss="categorical_crossentropy", optimizer="rmsprop", validation="split"
+        ),
     ]
     alone = [_figures(train(spec, tiny)[1]) for spec in specs]
 

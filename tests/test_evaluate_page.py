@@ -101,7 +101,7 @@ def test_uploaded_model_shows_figures_confusion_and_mistakes(fashion_model) -> N
 def test_filters_pick_samples_and_cache_the_evaluation(fashion_model) -> None:
     app = evaluate_page(upload(fashion_model))
     evaluation = next(iter(app.session_state["evaluations"].values()))
-    app.selectbox(key="evaluate_true").set_value(6).run()  # Shirt
+    app.selectbox(key="evaluate_true_en").set_value(6).run()  # Shirt
     assert not app.exception
     assert next(iter(app.session_state["evaluations"].values())) is evaluation  # not recomputed
     tiles = [c.value for c in app.caption if c.value.endswith("% sure")]
@@ -109,7 +109,7 @@ def test_filters_pick_samples_and_cache_the_evaluation(fashion_model) -> None:
     wrong_shirts = len(evaluation.mistakes(true_label=6))
     assert f"{wrong_shirts:,} misclassified images match" in texts(app.caption)
     # A diagonal choice shows the right answers of that class.
-    app.selectbox(key="evaluate_predicted").set_value(6).run()
+    app.selectbox(key="evaluate_predicted_en").set_value(6).run()
     right = int(evaluation.confusion[6, 6])
     assert any(f"{right:,} images of Shirt classified right" in c for c in texts(app.caption))
     # Clicking the number under a tile shows that sample's probabilities.

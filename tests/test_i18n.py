@@ -64,6 +64,34 @@ def test_korean_texts_are_korean() -> None:
     assert copied == []
 
 
+def _unclosable_bold(text: str) -> list[str]:
+    """**bold** spans Markdown will not close: punctuation before the closing ** and a letter
+    right after it, as in Korean "**97 %**에" (CommonMark prints the asterisks instead)."""
+    parts = text.split("**")
+    problems = []
+    for index in range(1, len(parts) - 1, 2):  # parts[index] is inside a bold span
+        inside, after = parts[index], parts[index + 1]
+        if (
+            inside
+            and after
+            and not inside[-1].isalnum()
+            and inside[-1] not in "}"
+            and (after[0].isalnum())
+        ):
+            problems.append(f"**{inside}**{after[:3]}")
+    return problems
+
+
+def test_bold_markdown_closes_in_both_languages() -> None:
+    problems = {
+        key: found
+        for key, pair in catalogue().items()
+        for text in pair
+        if (found := _unclosable_bold(text))
+    }
+    assert problems == {}
+
+
 @pytest.mark.parametrize("path", UI_FILES + LIBRARY_FILES, ids=lambda p: p.name)
 def test_every_text_key_in_the_code_exists(path: Path) -> None:
     keys = catalogue()

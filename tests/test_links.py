@@ -178,11 +178,11 @@ def test_link_url_is_readable_and_parses_back() -> None:
         PRESETS["cnn_mnist"].spec, language="en", locked={"dataset", "loss", "optimizer"}
     )
     url = link_url("https://nnlab.streamlit.app/", params)
-    assert url.startswith("https://nnlab.streamlit.app/build?")
+    assert url.startswith("https://nnlab.streamlit.app/build_and_train?")
     assert "lock=dataset,loss,optimizer" in url  # commas stay readable
     parsed = dict(parse_qsl(urlsplit(url).query))
     assert decode_link(parsed).spec == PRESETS["cnn_mnist"].spec
-    assert link_url("http://host", {}) == "http://host/build"
+    assert link_url("http://host", {}) == "http://host/build_and_train"
 
 
 @settings(max_examples=300, deadline=None)
@@ -259,7 +259,7 @@ def test_build_page_keeps_the_url_in_step_and_shows_the_link() -> None:
     assert dict(app.query_params) == expected
     codes = [code.value for code in app.code]
     assert any(
-        value.endswith("/build?" + "&".join(f"{k}={v}" for k, v in expected.items()))
+        value.endswith("/build_and_train?" + "&".join(f"{k}={v}" for k, v in expected.items()))
         for value in codes
     )
     assert any("keras.datasets.fashion_mnist.load_data()" in value for value in codes)

@@ -132,8 +132,8 @@ TEXTS = {
     ),
     "build.layer_title": ("Layer {number}", "{number}번째 층"),
     "build.kind": ("Kind", "종류"),
-    "build.kind.dense": ("Dense (fully connected)", "Dense (완전 연결)"),
-    "build.kind.conv": ("Conv block (Conv2D + max-pool)", "합성곱 블록 (Conv2D + 맥스 풀링)"),
+    "build.kind.dense": ("Dense", "Dense"),
+    "build.kind.conv": ("Conv block", "합성곱 블록"),
     "build.help.kind": (
         "Dense: every unit sees every input. Conv block: small filters slide over the image "
         "to find strokes and edges, then 2×2 max-pooling halves its size. Conv blocks come "
@@ -356,7 +356,8 @@ TEXTS = {
     "build.failed": ("The run failed: {error}", "실행이 실패했습니다: {error}"),
     "build.stopped": (
         "Stopped after {epochs} epoch(s) in {duration}; the weights learned so far are kept.",
-        "{epochs}번째 에포크 뒤 {duration} 만에 멈췄습니다. 지금까지 배운 가중치는 남아 있습니다.",
+        "에포크 {epochs}번을 마친 뒤 {duration} 만에 멈췄습니다. "
+        "배운 가중치는 그대로 남아 있습니다.",
     ),
     "build.finished": (
         "Finished {epochs} epoch(s) in {duration}.",

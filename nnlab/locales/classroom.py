@@ -214,7 +214,7 @@ TEXTS = {
     "challenge.mnist_small.goal": (
         "Reach **97 %** test accuracy on MNIST with at most **20,000 parameters** "
         "(tutorial 002's network has 795,010). Hint: a few units go a long way.",
-        "MNIST에서 파라미터 **20,000개 이하**로 테스트 정확도 **97 %**에 도달하세요 "
+        "MNIST에서 파라미터 **20,000개 이하**로 테스트 정확도 **97 % 이상**을 달성하세요 "
         "(튜토리얼 002의 신경망은 795,010개). 힌트: 유닛 몇 개로도 꽤 멀리 갑니다.",
     ),
     "challenge.fashion_small.title": ("Beat logistic regression", "로지스틱 회귀를 넘어서"),
@@ -233,7 +233,7 @@ TEXTS = {
         "optimizer** (with its learning rate and momentum).",
         "튜토리얼 000의 784-15-10 시그모이드 신경망은 평균 제곱 오차와 SGD(0.2)로 약 77 %에 "
         "머뭅니다. **손실 함수와 옵티마이저**(학습률, 모멘텀 포함)**만** 바꿔서 테스트 정확도 "
-        "**90 %**를 넘기세요.",
+        "**90 % 이상**으로 끌어올리세요.",
     ),
     "challenge.mnist_beat_002.title": (
         "Tutorial 002's score at an eighth of its size",
@@ -242,7 +242,7 @@ TEXTS = {
     "challenge.mnist_beat_002.goal": (
         "Match tutorial 002's **98.04 %** on MNIST with at most **100,000 parameters** (002 "
         "used 795,010). Hint: a conv block sees shapes, not single pixels.",
-        "파라미터 **100,000개 이하**로 MNIST에서 튜토리얼 002의 **98.04 %**를 따라잡으세요 "
+        "파라미터 **100,000개 이하**로 MNIST에서 튜토리얼 002의 **98.04 % 이상**을 달성하세요 "
         "(002는 795,010개). 힌트: 합성곱 블록은 픽셀 하나가 아니라 모양을 봅니다.",
     ),
     "challenge.msg.no_runs": (

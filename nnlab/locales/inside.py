@@ -114,6 +114,8 @@ TEXTS = {
     ),
     "inside.numpy_output": ("NumPy output", "NumPy 출력"),
     "inside.keras_output": ("Keras output", "Keras 출력"),
+    "inside.difference": ("Difference", "차이"),
+    "inside.class": ("Class", "클래스"),
     "inside.max_difference": ("Largest difference", "최대 차이"),
     "inside.same_result": (
         "NumPy and Keras agree to within 1e-5: the same network.",
