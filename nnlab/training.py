@@ -216,6 +216,7 @@ class TrainingRun:
         self.run_id = uuid.uuid4().hex[:12]
         self.label = label or describe_spec(spec)
         self.model: Any = None
+        self.model_released = False  # True once release_model() freed it (history stays)
         self.error: str | None = None
         self.exception: BaseException | None = None
         self.stopped_early = False  # early stopping (not the student) ended the run
@@ -325,6 +326,12 @@ class TrainingRun:
         return self._done.wait(timeout)
 
     # --- the worker ---
+
+    def release_model(self) -> None:
+        """Drop the trained model to free its memory; the history and figures stay."""
+        if not self.is_active:
+            self.model = None
+            self.model_released = True
 
     def _set(self, **values: Any) -> None:
         with self._lock:

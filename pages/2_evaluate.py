@@ -16,7 +16,13 @@ import nnlab
 from nnlab.datasets import load_dataset
 from pages._common import lang, t
 from pages._data import dataset_summary
-from pages._models import ModelChoice, model_choices, pick_model, session_runs
+from pages._models import (
+    ModelChoice,
+    model_choices,
+    model_upload_widget,
+    pick_model,
+    session_runs,
+)
 
 EVALUATIONS_KEY = "evaluations"  # cache key -> nnlab Evaluation, so reruns never recompute
 USE_DEFAULT_KEY = "evaluate_use_default"
@@ -430,6 +436,7 @@ def main() -> None:
     st.title(f":material/fact_check: {t('evaluate.title')}")
     st.caption(t("evaluate.intro"))
     choice = choose_model()
+    model_upload_widget("evaluate_model_upload")
     if choice is None or choice.model is None:
         return
     name = t(f"data.name.{choice.dataset_name}")

@@ -23,6 +23,9 @@ from pages._models import ACTIVE_RUN_KEY, session_runs
 REFRESH_S = 1.0
 # One student may queue or train this many runs at once; the process-wide queue shares the rest.
 MAX_ACTIVE_RUNS_PER_SESSION = 2
+# Models kept per session (older runs keep their history and figures, not their weights): one
+# hosted process serves the whole class, and a 795k-parameter model with Adam's state is ~10 MB.
+KEPT_MODELS_PER_SESSION = 5
 SEEN_STATUS_KEY = "b_seen_status"  # run_id -> status when last drawn, to notice a run ending
 METRIC_KEYS = ("val_accuracy", "accuracy", "val_loss", "loss")
 
@@ -48,7 +51,15 @@ def start_run(spec: RunSpec, preset_key: str | None) -> TrainingRun:
     runs.append(run)
     st.session_state[ACTIVE_RUN_KEY] = run.run_id
     run.start()
+    release_old_models(runs)
     return run
+
+
+def release_old_models(runs: list[TrainingRun], keep: int = KEPT_MODELS_PER_SESSION) -> None:
+    """Free the models of all but the `keep` newest runs that still hold one."""
+    holding = [run for run in reversed(runs) if run.model is not None and not run.is_active]
+    for run in holding[keep:]:
+        run.release_model()
 
 
 def watched_run() -> TrainingRun | None:
@@ -93,8 +104,11 @@ def _duration(seconds: float | None) -> str:
 
 
 def status_text(run: TrainingRun) -> str:
-    """The run's status in the UI language."""
-    return t(f"build.status.{run.status}")
+    """The run's status in the UI language (and whether its weights were freed)."""
+    text = t(f"build.status.{run.status}")
+    if run.model_released:
+        text += " · " + t("build.status.model_released", kept=KEPT_MODELS_PER_SESSION)
+    return text
 
 
 def _history_frame(run: TrainingRun) -> pd.DataFrame:

@@ -230,3 +230,18 @@ def test_preset_run_shows_result_beside_published(preset_key: str) -> None:
         assert titles[metric] in labels
     assert any("Tutorial:" in caption.value for caption in app.caption)
     assert any("Your last run" in markdown.value for markdown in app.markdown)
+
+
+def test_old_runs_release_their_models_but_the_newest_keep_them() -> None:
+    from pages._build_runs import release_old_models
+
+    class FakeRun:
+        def __init__(self, active: bool = False) -> None:
+            self.model, self.is_active = object(), active
+
+        def release_model(self) -> None:
+            self.model = None
+
+    runs = [FakeRun() for _ in range(7)] + [FakeRun(active=True)]
+    release_old_models(runs, keep=5)
+    assert [run.model is not None for run in runs] == [False, False] + [True] * 6

@@ -172,3 +172,13 @@ def test_describe_spec() -> None:
     assert describe_spec(RunSpec(hidden_layers=(LayerSpec.dense(128),))) == "MNIST 784-128-10 Adam"
     cnn = RunSpec(dataset="fashion_mnist", hidden_layers=(LayerSpec.conv(32),), optimizer="sgd")
     assert describe_spec(cnn) == "Fashion-MNIST c32-10 SGD"
+
+
+def test_release_model_frees_weights_but_keeps_history(tiny: TinyData) -> None:
+    run = TrainingRun(small_spec(epochs=1), tiny).start()
+    assert run.wait(120)
+    history = run.history
+    assert run.model is not None
+    run.release_model()
+    assert run.model is None and run.model_released
+    assert run.history == history

@@ -324,6 +324,10 @@ TEXTS = {
     "build.preview.output_shape": ("Output shape", "출력 모양"),
     "build.preview.params": ("Parameters", "파라미터"),
     # --- training live ---
+    "build.status.model_released": (
+        "weights freed (the {kept} newest models are kept)",
+        "가중치 해제됨 (최근 모델 {kept}개만 보관)",
+    ),
     "build.status.queued": ("queued", "대기 중"),
     "build.status.running": ("training", "학습 중"),
     "build.status.finished": ("finished", "완료"),
