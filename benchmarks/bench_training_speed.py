@@ -358,6 +358,7 @@ def main() -> None:
     if args.no_report:
         return
     size_text = f"{train_size:,} training images" if train_size else "all 60,000 training images"
+    lab = f" (lab options {json.dumps(options)})" if {"uint8", "nnlablab"} & set(impls) else ""
     command = "python " + " ".join(Path(a).name if a == __file__ else a for a in sys.argv)
     body = f"""## Training speed
 
@@ -367,8 +368,9 @@ Goal: nnlab's epoch time no higher than the tutorial-style script's (ratio <= 1.
 
 Fashion-MNIST from Debian's IDX files, {size_text}, {epochs} epochs per run, {reps} run(s) per
 implementation, each in a fresh process, interleaved. Epoch time includes the validation pass
-(10,000 test images; the CNN holds out 10 % instead). Implementations: {", ".join(impls)}
-{"(uint8 lab options: " + json.dumps(options) + ")" if "uint8" in impls else ""}.
+(10,000 test images; the CNN holds out 10 % instead). Implementations: {", ".join(impls)}{lab}.
+The baseline divides by 255.0 in float64 for every network, as the tutorials do (keras-io's
+convnet uses float32: `--impls nnlab,baseline32` measures that).
 Command: `{command}`
 
 {table}

@@ -74,8 +74,8 @@ LAYER_SEPARATOR = "."
 _MAX_VALUE_LENGTH = 300
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
-_DENSE_TOKEN = re.compile(r"d(\d{1,5})([a-z_]+)")
-_CONV_TOKEN = re.compile(r"c(\d{1,4})k(\d{1,2})([a-z_]+)")
+_DENSE_TOKEN = re.compile(r"d([0-9]{1,5})([a-z_]+)")
+_CONV_TOKEN = re.compile(r"c([0-9]{1,4})k([0-9]{1,2})([a-z_]+)")
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,7 @@ def _parse_choice(text: str, choices: tuple[str, ...], aliases: Mapping[str, str
 
 def _parse_int(text: str) -> int:
     text = text.strip()
-    if not re.fullmatch(r"[+-]?\d{1,12}", text):
+    if not re.fullmatch(r"[+-]?[0-9]{1,12}", text):
         raise ValueError(f"Not a whole number: {text!r}.")
     return int(text)
 

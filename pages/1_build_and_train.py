@@ -44,7 +44,8 @@ if preset_key in PRESETS:
     preset = PRESETS[preset_key]
     changed = keys.changed_fields(spec, preset.spec) if spec is not None else []
     key = "build.preset.loaded_changed" if changed else "build.preset.loaded"
-    st.caption(t(key, title=preset.title, fields=", ".join(changed)))
+    names = ", ".join(t(f"field.{name}") for name in changed)  # field.* in locales/classroom
+    st.caption(t(key, title=preset.title, fields=names))
 with st.expander(t("build.glossary.title"), icon=":material/school:"):
     st.markdown(t("build.glossary.body"))
 

@@ -60,7 +60,7 @@ def test_preset_train_stop_and_evaluate(page) -> None:
     expect(charts.filter(has_text="Loss")).not_to_have_count(0)
     comparison = page.get_by_text("Tutorial vs this run")
     expect(comparison).to_be_visible()
-    page.get_by_role("heading", name="Training live").scroll_into_view_if_needed()
+    page.locator(".st-key-b_live_charts").scroll_into_view_if_needed()
     screenshot(page, "build_after_run")
 
     # A second, longer run: Stop ends it after the current batch and keeps what it learned.
@@ -76,8 +76,6 @@ def test_preset_train_stop_and_evaluate(page) -> None:
 
     page.get_by_test_id("stSidebarNav").get_by_text("Evaluate").click()
     wait_for_idle(page, timeout_ms=120_000)
-    expect(page.get_by_role("heading", name="Misclassified samples")).to_be_visible(
-        timeout=300_000
-    )
+    expect(page.get_by_role("heading", name="Misclassified samples")).to_be_visible(timeout=300_000)
     expect(page.get_by_text(re.compile(r"Label: .+ · Predict: ")).first).to_be_visible()
     screenshot(page, "evaluate_after_build")

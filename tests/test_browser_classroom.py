@@ -14,9 +14,16 @@ pytestmark = pytest.mark.browser
 EXERCISE = "/build_and_train?preset=t000_sigmoid_mse&lock=dataset,loss,optimizer&lang=ko"
 
 
+_FINITE_ANIMATIONS_DONE = """() => document.getAnimations().every(
+    (animation) => animation.playState !== "running"
+        || animation.effect?.getComputedTiming().iterations === Infinity
+)"""
+
+
 def _settle(page) -> None:
-    """Wait until no CSS animation runs (an expander opening, a tab sliding), for screenshots."""
-    page.wait_for_function("() => document.getAnimations().length === 0")
+    """Wait until no one-off animation runs (an expander opening, a tab sliding): screenshots
+    then show the finished layout. Endless ones (spinners) do not count."""
+    page.wait_for_function(_FINITE_ANIMATIONS_DONE, timeout=10_000)
 
 
 def _select_input(main, label: str):
@@ -83,6 +90,18 @@ def test_garbled_link_names_the_bad_value_and_keeps_the_rest(page) -> None:
     expect(main.get_by_label(translate("build.batch_size", "en"), exact=True)).to_have_value("64")
     _settle(page)
     screenshot(page, "classroom_link_garbled")
+
+    # Show code: the runnable script for these settings, with a download button.
+    main.get_by_text(translate("code.show", "en"), exact=True).click()
+    script = main.get_by_test_id("stCode").filter(has_text="keras.datasets.mnist.load_data()")
+    expect(script).to_contain_text("BATCH_SIZE = 64")
+    expect(script).to_contain_text("keras.optimizers.SGD(learning_rate=0.2)")
+    expect(main.get_by_test_id("stDownloadButton")).to_contain_text(
+        translate("code.download", "en")
+    )
+    main.get_by_test_id("stDownloadButton").scroll_into_view_if_needed()
+    _settle(page)
+    screenshot(page, "classroom_code_export")
 
 
 @pytest.mark.parametrize("language", ["ko", "en"])

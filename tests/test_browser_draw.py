@@ -124,7 +124,7 @@ def test_inside_page_opens_the_drawing(page) -> None:
     screenshot(page, "inside_activations")
     page.get_by_role("tab", name="Activation functions").click()
     expect(page.get_by_text("Why softmax subtracts the maximum")).to_be_visible()
-    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+    expect(page.locator("[data-testid=stVegaLiteChart]:visible").first).to_be_visible()
     screenshot(page, "inside_functions")
 
 

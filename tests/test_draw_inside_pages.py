@@ -95,9 +95,7 @@ def test_inside_page_with_the_default_cnn(language: str) -> None:
 @pytest.mark.parametrize("language", ["en", "ko"])
 def test_inside_page_numpy_twin_of_a_dense_run(dense_run: FakeRun, language: str) -> None:
     drawing = preprocess_drawing(stroked_digit(3))
-    app = _open(
-        INSIDE, language, runs=[dense_run], active_run_id="r1", current_drawing=drawing
-    )
+    app = _open(INSIDE, language, runs=[dense_run], active_run_id="r1", current_drawing=drawing)
     code = "\n".join(block.value for block in app.code)
     assert "X (1, 784) · W1 (784, 15) + b1 (15,) → sigmoid → Z1 (1, 15)" in code
     assert "Z1 (1, 15) · W2 (15, 10) + b2 (10,) → softmax → Z2 (1, 10)" in code

@@ -18,7 +18,7 @@ from nnlab.links import (
     parse_layers,
 )
 from nnlab.presets import PRESETS
-from nnlab.spec import LayerSpec, RunSpec
+from nnlab.spec import HIDDEN_ACTIVATIONS, LayerSpec, RunSpec
 
 
 @pytest.mark.parametrize("key", list(PRESETS))
@@ -193,12 +193,20 @@ def test_any_text_decodes_without_an_exception(params: dict[str, str]) -> None:
 
 
 _PARAM_NAMES = st.sampled_from([*FIELD_PARAMS, "preset", "lock", "hide", "lang"])
+_LAYER_TOKEN = st.builds(
+    lambda kind, size, kernel, activation: f"{kind}{size}{kernel}{activation}",
+    st.sampled_from(["d", "c", "x"]),
+    st.integers(min_value=0, max_value=10**6),
+    st.sampled_from(["", "k3", "k9", "k0"]),
+    st.sampled_from([*HIDDEN_ACTIVATIONS, "softmax", "bogus", ""]),
+)
 _VALUE_TEXT = st.one_of(
     st.text(max_size=20),
-    st.from_regex(r"[dc]\d{1,6}(k\d)?[a-z_]{0,12}(\.[dc]\d{1,4}[a-z_]{0,10}){0,9}", fullmatch=True),
+    st.lists(_LAYER_TOKEN, max_size=10).map(".".join),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
     st.sampled_from(["nan", "inf", "-0", "1e308", "1e-320", "all", "none", "", " ", "t000"]),
+    st.sampled_from([*PRESETS, *SPEC_FIELDS, "dataset,loss", "mnist", "fashion", "mse", "sgd"]),
 )
 
 
