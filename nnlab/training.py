@@ -15,7 +15,6 @@ deterministic for these layers (Eigen splits work by shape, not by how busy the 
 
 from __future__ import annotations
 
-import itertools
 import math
 import os
 import threading
@@ -176,27 +175,51 @@ def epoch_order(spec: RunSpec, train_indices: np.ndarray, epoch: int) -> np.ndar
     return train_indices[np.random.default_rng([spec.seed, epoch]).permutation(len(train_indices))]
 
 
-def _batch_dataset(spec: RunSpec, data: PreparedData) -> Any:
-    """An endless tf.data stream of uint8 batches, reshuffled every epoch from the spec's seed."""
+# Training images as TensorFlow tensors, one per data set per process (shared by every run on it):
+# `tf.constant` copies the array (47 MB for full Fashion-MNIST), so a copy per run would cost
+# the memory that sharing the data set saves. Keyed by the array's identity; a few entries only.
+_IMAGE_TENSORS: dict[int, tuple[np.ndarray, Any]] = {}
+_IMAGE_TENSORS_LOCK = threading.Lock()
+_IMAGE_TENSORS_KEPT = 4
+
+
+def _image_tensor(images: np.ndarray) -> Any:
+    """The shared uint8 tensor for a training-image array (created once per array)."""
     import tensorflow as tf
 
+    with _IMAGE_TENSORS_LOCK:
+        entry = _IMAGE_TENSORS.get(id(images))
+        if entry is None or entry[0] is not images:
+            while len(_IMAGE_TENSORS) >= _IMAGE_TENSORS_KEPT:
+                _IMAGE_TENSORS.pop(next(iter(_IMAGE_TENSORS)))  # the oldest
+            entry = (images, tf.constant(images))
+            _IMAGE_TENSORS[id(images)] = entry
+        return entry[1]
+
+
+def _batch_dataset(spec: RunSpec, data: PreparedData) -> Any:
+    """A tf.data stream of uint8 batches for every epoch, in the order `epoch_order` gives.
+
+    Not `from_generator`: the first generator dataset in a process makes TensorFlow lower glibc's
+    malloc trim threshold process-wide, after which every large tensor is allocated from and
+    returned to the kernel on each step (benchmarks/bench_generator_patch.py: 1.7 M page faults
+    instead of 35 k, 2-3x slower epochs for the 1000-unit and conv presets, and for other runs).
+    Gathering batches by index from one shared tensor keeps everything inside TensorFlow.
+    """
+    import tensorflow as tf
+
+    orders = np.stack(
+        [epoch_order(spec, data.train_indices, epoch) for epoch in range(spec.epochs)]
+    ).astype(np.int32)
+    images = _image_tensor(data.x_train)
+    labels = tf.constant(data.labels)
     batch_size = spec.batch_size
-
-    def batches() -> Any:
-        for epoch in itertools.count():
-            order = epoch_order(spec, data.train_indices, epoch)
-            for start in range(0, len(order), batch_size):
-                chosen = order[start : start + batch_size]
-                yield data.x_train[chosen], data.labels[chosen]
-
-    label_spec = (
-        tf.TensorSpec((None, NUM_CLASSES), tf.float32)
-        if spec.one_hot_labels
-        else tf.TensorSpec((None,), tf.int32)
+    stream = tf.data.Dataset.from_tensor_slices(orders).flat_map(
+        lambda order: tf.data.Dataset.from_tensor_slices(order).batch(batch_size)
     )
-    signature = (tf.TensorSpec((None, IMAGE_SIDE, IMAGE_SIDE), tf.uint8), label_spec)
-    # One endless stream consumed in order: prefetching cannot change which batch comes next.
-    return tf.data.Dataset.from_generator(batches, output_signature=signature).prefetch(2)
+    stream = stream.map(lambda index: (tf.gather(images, index), tf.gather(labels, index)))
+    # One stream consumed in order: prefetching cannot change which batch comes next.
+    return stream.prefetch(2)
 
 
 class TrainingRun:

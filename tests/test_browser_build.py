@@ -47,7 +47,7 @@ def test_preset_train_stop_and_evaluate(page) -> None:
     _set_number(page, "Epochs", 3)
     _set_number(page, "Batch size", 10)
     expect(page.get_by_text("This run will train on 1,000 images")).to_be_visible()
-    expect(page.get_by_text("changed: train_size, epochs, batch_size")).to_be_visible()
+    expect(page.get_by_text("changed: Training-set size, Epochs, Batch size")).to_be_visible()
 
     page.get_by_role("button", name="Train", exact=True).click()
     epochs = page.locator(".st-key-b_live_metrics").get_by_test_id("stMetric").first
