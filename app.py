@@ -26,7 +26,9 @@ language_selector()
 
 navigation = st.navigation(
     [
-        st.Page(home, title=t("nav.home"), icon=":material/home:", default=True, url_path="home"),
+        st.Page(
+            home, title=t("nav.home"), icon=":material/neurology:", default=True, url_path="home"
+        ),
         st.Page(
             "pages/1_build_and_train.py",
             title=t("nav.build"),

@@ -12,6 +12,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from nnlab.spec import RunSpec
+
 ASSETS = Path(__file__).resolve().parent / "assets"
 DEFAULT_MODEL_PATH = ASSETS / "default_digit_model.keras"
 DEFAULT_MODEL_RECORD = ASSETS / "default_digit_model.json"
@@ -43,3 +45,15 @@ def default_model_record() -> dict[str, Any]:
         return json.loads(DEFAULT_MODEL_RECORD.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return {}
+
+
+@functools.cache
+def default_model_spec() -> RunSpec | None:
+    """The settings the default model was built from, read from its file (no TensorFlow)."""
+    from nnlab.model_io import read_record
+
+    record = read_record(DEFAULT_MODEL_PATH) or {}
+    try:
+        return RunSpec.from_dict(record["spec"]) if record.get("spec") else None
+    except (ValueError, TypeError, KeyError):  # settings from another NN Lab version
+        return None

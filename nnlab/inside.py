@@ -130,21 +130,33 @@ def feature_map_tiles(values: np.ndarray, limit: int = 64) -> np.ndarray:
     return np.round(np.clip(maps / peak, 0, 1) * 255).astype(np.uint8)
 
 
+# Box colours by layer family, as nnlab.model.network_dot colours a spec's diagram.
+_DOT_COLOURS = {"Conv2D": "#fde68a", "Dense": "#bbf7d0", "InputLayer": "#e0e7ff"}
+
+
 def model_dot(model: Any) -> str:
     """A Graphviz DOT diagram of any Keras model's layers (for uploads without a RunSpec)."""
     lines = [
         "digraph model {",
-        "  rankdir=LR;",
-        '  node [shape=box, style="rounded,filled", fillcolor="#eef2ff", fontname="Helvetica"];',
+        # Top to bottom like model.summary(): a left-to-right row of a dozen boxes is unreadable.
+        '  rankdir="TB";',
+        "  nodesep=0.3; ranksep=0.3;",
+        '  bgcolor="transparent";',
+        '  node [shape=box, style="rounded,filled", fillcolor="#f3f4f6", fontname="Helvetica",'
+        " fontsize=12];",
+        '  edge [color="#6b7280"];',
     ]
     previous = None
     for number, layer in enumerate(model.layers):
         try:
-            shape = tuple(layer.output.shape[1:])
-        except (AttributeError, ValueError):
-            shape = ()
-        label = f"{type(layer).__name__}\\n{layer.name}\\n{shape}".replace('"', "'")
-        lines.append(f'  n{number} [label="{label}"];')
+            shape = "×".join(str(size) for size in layer.output.shape[1:])
+        except (AttributeError, ValueError, TypeError):
+            shape = ""
+        kind = type(layer).__name__
+        label = f"{kind}: {layer.name}" + (f"\\n{shape}" if shape else "")
+        label = label.replace('"', "'")  # a quote would end the DOT string
+        colour = _DOT_COLOURS.get(kind, "#f3f4f6")
+        lines.append(f'  n{number} [label="{label}", fillcolor="{colour}"];')
         if previous is not None:
             lines.append(f"  n{previous} -> n{number};")
         previous = number

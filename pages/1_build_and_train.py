@@ -16,9 +16,9 @@ from pages._build_controls import architecture_controls, data_controls, training
 from pages._build_data import show_dataset
 from pages._build_presets import preset_picker
 from pages._build_runs import can_start_run, live_panel, run_history, start_run
-from pages._common import t
+from pages._common import preset_title, t
 from pages._models import session_runs
-from pages._share import PENDING_SPEC_KEY, code_export, share_controls
+from pages._share import PENDING_SPEC_KEY, code_export, glossary, share_controls
 
 # A preset button or a share link leaves (RunSpec, preset_key | None) here; load it into the
 # widgets before any of them is drawn (Streamlit forbids changing a drawn widget's value).
@@ -35,7 +35,7 @@ except ValueError as error:
     spec, spec_error = None, str(error)
 preset_key = st.session_state.get(keys.PRESET_KEY)
 
-st.title(t("build.title"))
+st.title(f":material/model_training: {t('build.title')}")
 st.caption(t("build.intro"))
 
 with st.expander(t("build.presets"), icon=":material/menu_book:", expanded=not session_runs()):
@@ -45,9 +45,9 @@ if preset_key in PRESETS:
     changed = keys.changed_fields(spec, preset.spec) if spec is not None else []
     key = "build.preset.loaded_changed" if changed else "build.preset.loaded"
     names = ", ".join(t(f"field.{name}") for name in changed)  # field.* in locales/classroom
-    st.caption(t(key, title=preset.title, fields=names))
+    st.caption(t(key, title=preset_title(preset.key), fields=names))
 with st.expander(t("build.glossary.title"), icon=":material/school:"):
-    st.markdown(t("build.glossary.body"))
+    glossary(nested=True)  # the same explanations as Classroom's glossary tab
 
 st.subheader(t("build.group.data"), divider="gray")
 controls, preview = st.columns([2, 3], gap="large")

@@ -14,7 +14,7 @@ import streamlit as st
 
 import nnlab
 from nnlab.datasets import load_dataset
-from pages._common import lang, t
+from pages._common import lang, preset_title, t
 from pages._data import dataset_summary
 from pages._models import (
     ModelChoice,
@@ -106,7 +106,7 @@ def published_reference(run: Any | None) -> tuple[str, float, str, bool] | None:
             comparable = metric == "test_accuracy" or (
                 metric == "val_accuracy" and preset.spec.validation == "test"
             )
-            return metric, preset.published[metric], preset.title, comparable
+            return metric, preset.published[metric], preset_title(preset.key), comparable
     return None
 
 

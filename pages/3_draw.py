@@ -153,7 +153,7 @@ def show_prediction(choice: ModelChoice, image: np.ndarray) -> None:
     st.page_link("pages/4_inside.py", label=t("draw.inside_link"), icon=":material/biotech:")
 
 
-st.title(t("draw.title"))
+st.title(f":material/draw: {t('draw.title')}")
 st.caption(t("draw.intro"))
 chosen = choose_model()
 model_upload_widget("draw_model_upload")

@@ -53,7 +53,7 @@ def show_summary(choice: ModelChoice) -> None:
     st.caption(t("inside.summary_caption", params=f"{choice.model.count_params():,}"))
     st.dataframe(table, hide_index=True, width="stretch")
     st.markdown(f"**{t('inside.diagram')}**")
-    st.graphviz_chart(dot, width="stretch")
+    st.graphviz_chart(dot, width="content")  # top to bottom: stretching would blow it up
     model_download_button(choice, "inside_download")
 
 
@@ -103,6 +103,7 @@ def show_weights(choice: ModelChoice) -> None:
                     x=alt.X("start", title=t("inside.value")),
                     x2="end",
                     y=alt.Y("count", title=t("inside.count")),
+                    y2=alt.datum(0),  # bars rise from 0 (ranged x alone draws thin dashes)
                 )
                 .properties(height=150)
             )
@@ -141,13 +142,14 @@ def show_vector(values: np.ndarray, names: list[str] | None = None) -> None:
     """A layer's output vector as bars, one per unit."""
     labels = names if names is not None and len(names) == len(values) else list(range(len(values)))
     table = pd.DataFrame({"unit": [str(label) for label in labels], "value": values})
+    short = max(len(str(label)) for label in labels) <= 2 if labels else True
+    axis = alt.Axis(labels=len(values) <= 64, labelAngle=0 if short and len(values) <= 20 else -45)
+    title = t("inside.class") if names is not None else t("inside.unit")  # the output layer
     chart = (
         alt.Chart(table)
         .mark_bar()
         .encode(
-            x=alt.X(
-                "unit", sort=None, title=t("inside.unit"), axis=alt.Axis(labels=len(values) <= 64)
-            ),
+            x=alt.X("unit", sort=None, title=title, axis=axis),
             y=alt.Y("value", title=t("inside.activation")),
             color=alt.condition("datum.value >= 0", alt.value("#dc2626"), alt.value("#2563eb")),
         )
@@ -315,7 +317,7 @@ def show_functions() -> None:
             .mark_line()
             .encode(
                 x="x",
-                y=alt.Y("y", title=None),
+                y=alt.Y("y", title="f(x), f′(x)"),  # the same in every language
                 color=alt.Color("name", title=function_label, scale=alt.Scale(scheme="category10")),
                 strokeDash=alt.StrokeDash(
                     "curve",
@@ -358,7 +360,7 @@ def show_functions() -> None:
     )
 
 
-st.title(t("inside.title"))
+st.title(f":material/biotech: {t('inside.title')}")
 st.caption(t("inside.intro"))
 chosen = choose_model()
 model_upload_widget("inside_model_upload")

@@ -12,15 +12,14 @@ from nnlab.i18n import LANGUAGES
 from nnlab.links import SPEC_FIELDS, encode_link, link_url
 from nnlab.presets import PRESETS
 from nnlab.spec import RunSpec
-from pages._common import HIDDEN_KEY, LOCKS_KEY, lang, t
+from pages._common import HIDDEN_KEY, LOCKS_KEY, lang, preset_title, t
 from pages._models import session_runs
 from pages._share import (
     BUILD_PAGE_PATH,
     CURRENT_SPEC_KEY,
-    EXPLAINED_TOPICS,
     PENDING_SPEC_KEY,
     app_base_url,
-    explanation,
+    glossary,
 )
 
 BUILD_PAGE = "pages/1_build_and_train.py"
@@ -132,7 +131,7 @@ def starting_point_label(key: str) -> str:
     """A starting point's name for people."""
     if key in ("current", "defaults"):
         return t(f"classroom.teacher.{key}")
-    return PRESETS[key].title
+    return preset_title(key)
 
 
 def teacher_tab() -> None:
@@ -204,13 +203,12 @@ def session_exercise_note() -> None:
 st.title(f":material/school: {t('classroom.title')}")
 st.caption(t("classroom.intro"))
 session_exercise_note()
-challenges, teacher, glossary = st.tabs(
+challenges, teacher, glossary_tab = st.tabs(
     [t("classroom.tab.challenges"), t("classroom.tab.teacher"), t("classroom.tab.glossary")]
 )
 with challenges:
     challenges_tab()
 with teacher:
     teacher_tab()
-with glossary:
-    for topic in EXPLAINED_TOPICS:
-        explanation(topic)
+with glossary_tab:
+    glossary()

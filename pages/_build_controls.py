@@ -238,7 +238,7 @@ def architecture_controls() -> None:
 
 def training_controls() -> None:
     """Loss, optimizer and its settings, epochs, batch size, early stopping and seed."""
-    left, middle, right = st.columns(3)
+    left, middle, right = st.columns([3, 2, 2])  # the loss names are long
     with left:
         if not is_hidden("loss"):
             st.selectbox(

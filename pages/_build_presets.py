@@ -7,7 +7,7 @@ import streamlit as st
 from nnlab import PRESETS
 from nnlab.spec import Preset
 from pages._build_runs import preset_result_caption
-from pages._common import t
+from pages._common import preset_note, preset_title, t
 from pages._share import PENDING_SPEC_KEY
 
 TUTORIAL_ORDER = ("000", "002", "003", "004", "keras-io")
@@ -31,7 +31,7 @@ def _published_text(preset: Preset) -> str:
 def _card(preset: Preset, current_key: str | None) -> None:
     with st.container(border=True):
         st.button(
-            preset.title,
+            preset_title(preset.key),
             key=f"b_preset_{preset.key}",
             on_click=_load,
             args=(preset.key,),
@@ -39,7 +39,7 @@ def _card(preset: Preset, current_key: str | None) -> None:
             type="primary" if preset.key == current_key else "secondary",
             width="stretch",
         )
-        st.caption(f"{_published_text(preset)}  \n{preset.note}")
+        st.caption(f"{_published_text(preset)}  \n{preset_note(preset.key)}")
         result = preset_result_caption(preset.key)
         if result:
             st.markdown(f":material/insights: {result}")

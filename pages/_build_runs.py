@@ -17,7 +17,7 @@ import streamlit as st
 from nnlab import PRESETS
 from nnlab.spec import RunSpec
 from nnlab.training import DATASET_TITLES, TrainingRun, describe_spec, server_load
-from pages._common import t
+from pages._common import preset_title, t
 from pages._models import ACTIVE_RUN_KEY, session_runs
 
 REFRESH_S = 1.0
@@ -182,7 +182,7 @@ def preset_comparison(run: TrainingRun) -> None:
     preset = PRESETS.get(run.preset_key or "")
     if preset is None or not preset.published or not run.history:
         return
-    st.markdown(f"**{t('build.compare.title', preset=preset.title)}**")
+    st.markdown(f"**{t('build.compare.title', preset=preset_title(preset.key))}**")
     columns = st.columns(len(preset.published))
     for column, (metric, published) in zip(columns, preset.published.items(), strict=True):
         ours = _our_figure(run, metric)

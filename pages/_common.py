@@ -40,6 +40,16 @@ def t(key: str, **values: object) -> str:
     return translate(key, lang(), **values)
 
 
+def preset_title(preset_key: str) -> str:
+    """A tutorial preset's title in the session's language (nnlab.presets keeps English)."""
+    return t(f"preset.{preset_key}.title")
+
+
+def preset_note(preset_key: str) -> str:
+    """How the tutorial measured a preset's result, in the session's language."""
+    return t(f"preset.{preset_key}.note")
+
+
 LANGUAGE_WIDGET_KEY = "language_choice"
 
 

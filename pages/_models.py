@@ -52,6 +52,12 @@ def _default_model() -> Any:
     return nnlab.load_default_model()
 
 
+def _default_model_spec() -> RunSpec | None:
+    from nnlab.default_model import default_model_spec
+
+    return default_model_spec()
+
+
 def model_choices(include_default: bool = True) -> list[ModelChoice]:
     """Every model this session can pick, newest run first, the default digit model last."""
     choices = [
@@ -72,7 +78,7 @@ def model_choices(include_default: bool = True) -> list[ModelChoice]:
                 key="default",
                 label=t("models.default_label"),
                 model=None,  # loaded on demand below: it costs the TensorFlow import
-                spec=None,
+                spec=_default_model_spec(),
                 dataset_name="mnist",
                 source="default",
             )

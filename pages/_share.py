@@ -140,15 +140,33 @@ def explanation_tooltip(topic: str) -> str:
     return t(f"explain.{topic}.text")
 
 
+# The app's one glossary (explain.<topic>.title / .text in nnlab/locales/classroom.py), in the
+# order a beginner meets the ideas.
 EXPLAINED_TOPICS = (
+    "layer",
     "activation",
     "loss",
     "optimizer",
     "learning_rate",
-    "epoch",
     "batch",
+    "epoch",
     "validation",
+    "overfitting",
     "dropout",
+    "l2",
     "early_stopping",
     "parameters",
 )
+
+
+def glossary(nested: bool = False) -> None:
+    """Every explanation: one expander each, or headed paragraphs when already in an expander."""
+    if not nested:
+        for topic in EXPLAINED_TOPICS:
+            explanation(topic)
+        return
+    # Streamlit cannot put an expander inside another: two columns of short sections instead.
+    columns = st.columns(2, gap="large")
+    for index, topic in enumerate(EXPLAINED_TOPICS):
+        with columns[index % 2]:
+            st.markdown(f"**{t(f'explain.{topic}.title')}**  \n{t(f'explain.{topic}.text')}")

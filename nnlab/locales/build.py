@@ -285,34 +285,6 @@ TEXTS = {
     ),
     # --- explanations ---
     "build.glossary.title": ("What do these words mean?", "용어가 궁금하다면"),
-    "build.glossary.body": (
-        "- **Layer, unit**: a unit (neuron) multiplies its inputs by weights, adds them up with "
-        "a bias, and applies an *activation*. A layer is a row of units.\n"
-        "- **Activation**: the function applied to each unit's sum (ReLU, sigmoid, tanh…). "
-        "It lets the network learn curved boundaries, not just straight lines.\n"
-        "- **Loss**: a number that says how wrong the predictions are; training makes it "
-        "smaller.\n"
-        "- **Optimizer and learning rate**: the optimizer changes the weights to lower the "
-        "loss; the learning rate is the size of each change.\n"
-        "- **Batch and epoch**: the weights change after every *batch* of images; one *epoch* "
-        "is one pass over all training images.\n"
-        "- **Validation**: images kept out of training. If training accuracy keeps rising "
-        "while validation accuracy falls, the network is *overfitting*: memorising rather than "
-        "learning.\n"
-        "- **Dropout, L2, early stopping**: three ways to fight overfitting.",
-        "- **층과 유닛**: 유닛(뉴런)은 입력에 가중치를 곱해 더하고 편향을 더한 뒤 *활성화 함수*를 "
-        "적용합니다. 층은 유닛이 한 줄로 모인 것입니다.\n"
-        "- **활성화 함수**: 각 유닛의 합에 적용하는 함수(ReLU, 시그모이드, tanh 등)입니다. "
-        "덕분에 신경망이 직선이 아닌 곡선 경계도 배울 수 있습니다.\n"
-        "- **손실**: 예측이 얼마나 틀렸는지 나타내는 값으로, 학습은 이 값을 줄입니다.\n"
-        "- **옵티마이저와 학습률**: 옵티마이저는 손실이 줄도록 가중치를 바꾸고, 학습률은 한 번에 "
-        "바꾸는 크기입니다.\n"
-        "- **배치와 에포크**: 이미지 *배치* 하나를 볼 때마다 가중치가 바뀌고, 모든 훈련 이미지를 "
-        "한 번 다 보면 *에포크* 1번입니다.\n"
-        "- **검증**: 학습에 쓰지 않고 남겨 둔 이미지입니다. 훈련 정확도는 오르는데 검증 정확도가 "
-        "떨어지면 신경망이 배우는 대신 외우고 있는 *과대적합* 상태입니다.\n"
-        "- **드롭아웃, L2, 조기 종료**: 과대적합을 막는 세 가지 방법입니다.",
-    ),
     # --- live preview ---
     "build.preview.parameters": ("Trainable parameters", "학습되는 파라미터 수"),
     "build.preview.invalid": (

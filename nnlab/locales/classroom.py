@@ -281,7 +281,18 @@ TEXTS = {
         "Only the loss and the optimizer may change; this run also changed: {fields}.",
         "손실 함수와 옵티마이저만 바꿀 수 있습니다. 이 실행은 다음도 바꿨습니다: {fields}.",
     ),
-    # --- short explanations of the settings (glossary; Build & Train may show them too) ---
+    # --- short explanations of the settings: the one glossary, shown on Classroom (a tab) and
+    # Build & Train (an expander) by pages/_share.py's glossary(); topics in EXPLAINED_TOPICS ---
+    "explain.layer.title": ("What are layers and units?", "층과 유닛이란?"),
+    "explain.layer.text": (
+        "A unit (neuron) multiplies each of its inputs by a weight, adds them up with a bias, "
+        "and applies an *activation*. A layer is a row of units that all read the same inputs; "
+        "a *Dense* layer connects every unit to every input. Layers between the input and the "
+        "output are called *hidden* layers.",
+        "유닛(뉴런)은 입력마다 가중치를 곱해 더하고 편향을 더한 뒤 *활성화 함수*를 적용합니다. "
+        "층은 같은 입력을 읽는 유닛들이 한 줄로 모인 것이고, *밀집층*(Dense)은 모든 유닛을 "
+        "모든 입력과 연결합니다. 입력과 출력 사이에 있는 층을 *은닉층*이라고 부릅니다.",
+    ),
     "explain.activation.title": ("What is an activation function?", "활성화 함수란?"),
     "explain.activation.text": (
         "Each neuron adds up its weighted inputs; the activation function then bends that sum "
@@ -360,6 +371,15 @@ TEXTS = {
         "확인합니다. 튜토리얼 002처럼 테스트 세트를 쓰거나, 튜토리얼 004처럼 훈련 이미지 "
         "일부를 떼어 씁니다. 후자는 테스트 세트를 마지막까지 손대지 않고 남겨 둡니다.",
     ),
+    "explain.overfitting.title": ("What is overfitting?", "과대적합이란?"),
+    "explain.overfitting.text": (
+        "When training accuracy keeps rising while validation accuracy stalls or falls, the "
+        "network is memorising its training images rather than learning what the classes have "
+        "in common. Dropout, L2 weight decay and early stopping are three ways to fight it.",
+        "훈련 정확도는 계속 오르는데 검증 정확도는 멈추거나 떨어진다면, 신경망이 클래스의 공통점을 "
+        "배우는 대신 훈련 이미지를 외우고 있는 것입니다. 드롭아웃, L2 가중치 감쇠, 조기 종료는 "
+        "이를 막는 세 가지 방법입니다.",
+    ),
     "explain.dropout.title": ("What is dropout?", "드롭아웃이란?"),
     "explain.dropout.text": (
         "During training, dropout switches off a random fraction of a layer's outputs at every "
@@ -369,11 +389,20 @@ TEXTS = {
         "하나에 기대지 못하게 합니다. 보통 훈련 정확도와 검증 정확도의 차이를 줄여 줍니다. "
         "예측할 때는 아무것도 끄지 않습니다.",
     ),
+    "explain.l2.title": ("What is L2 weight decay?", "L2 가중치 감쇠란?"),
+    "explain.l2.text": (
+        "It adds a penalty for large weights to the loss, so training prefers many small "
+        "weights to a few large ones: the network stays simpler and overfits less. Typical "
+        "values are 0.0001 to 0.001; 0 turns it off.",
+        "큰 가중치에 대한 벌점을 손실에 더해서, 학습이 큰 가중치 몇 개보다 작은 가중치 여러 "
+        "개를 택하게 합니다. 그러면 신경망이 더 단순해지고 과대적합이 줄어듭니다. 보통 "
+        "0.0001~0.001을 쓰며, 0이면 사용하지 않습니다.",
+    ),
     "explain.early_stopping.title": ("What is early stopping?", "조기 종료란?"),
     "explain.early_stopping.text": (
         "Training stops by itself when the validation loss has not improved for *patience* "
         "epochs in a row, and can go back to the weights of the best epoch.",
-        "검증 손실이 *인내* 에포크 동안 연속으로 나아지지 않으면 학습을 스스로 멈추고, 가장 "
+        "검증 손실이 *참을성* 에포크 동안 연속으로 나아지지 않으면 학습을 스스로 멈추고, 가장 "
         "좋았던 에포크의 가중치로 되돌릴 수 있습니다.",
     ),
     "explain.parameters.title": ("What are parameters?", "파라미터란?"),
@@ -381,8 +410,8 @@ TEXTS = {
         "The weights and biases the network learns. A Dense layer from n inputs to m units has "
         "n × m weights and m biases: tutorial 000's hidden layer has 784 × 15 + 15 = 11,775, "
         "and its output layer 15 × 10 + 10 = 160, 11,935 in all.",
-        "신경망이 학습하는 가중치와 절편입니다. 입력 n개에서 유닛 m개로 가는 밀집층에는 "
-        "가중치 n × m개와 절편 m개가 있습니다. 튜토리얼 000의 은닉층은 784 × 15 + 15 = "
+        "신경망이 학습하는 가중치와 편향입니다. 입력 n개에서 유닛 m개로 가는 밀집층에는 "
+        "가중치 n × m개와 편향 m개가 있습니다. 튜토리얼 000의 은닉층은 784 × 15 + 15 = "
         "11,775개, 출력층은 15 × 10 + 10 = 160개로 모두 11,935개입니다.",
     ),
 }

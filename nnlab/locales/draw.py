@@ -23,8 +23,10 @@ TEXTS = {
     "draw.colours_dark_on_light": ("Black on white (like paper)", "흰 바탕에 검은 글씨 (종이처럼)"),
     "draw.clear": ("Clear", "지우기"),
     "draw.toolbar_help": (
-        "The toolbar above the canvas has undo, redo and the bin, which clears everything.",
-        "캔버스 위 도구 모음에 실행 취소, 다시 실행, 모두 지우기(휴지통)가 있습니다.",
+        "Point at the canvas to show its toolbar (top right): undo, redo and the bin, which "
+        "clears everything.",
+        "캔버스에 마우스를 올리면 오른쪽 위에 도구 모음이 나타납니다: 실행 취소, 다시 실행, "
+        "모두 지우기(휴지통).",
     ),
     "draw.canvas_failed": (
         "The drawing canvas could not be shown here ({error}). You can still upload a photo.",
