@@ -18,6 +18,8 @@ _LAZY = {
     "load_dataset": "nnlab.datasets",
     "build_model": "nnlab.model",
     "summary_rows": "nnlab.model",
+    "layer_rows": "nnlab.model",
+    "network_dot": "nnlab.model",
     "train": "nnlab.training",
     "TrainingRun": "nnlab.training",
     "evaluate": "nnlab.evaluation",
