@@ -51,9 +51,16 @@ def show_summary(choice: ModelChoice) -> None:
         }
     )
     st.caption(t("inside.summary_caption", params=f"{choice.model.count_params():,}"))
-    st.dataframe(table, hide_index=True, width="stretch")
-    st.markdown(f"**{t('inside.diagram')}**")
-    st.graphviz_chart(dot, width="content")  # top to bottom: stretching would blow it up
+    summary, diagram = st.columns([3, 2], gap="large")
+    summary.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height="content",  # every layer, no scrolling inside the table
+        column_config={t("inside.col_params"): st.column_config.NumberColumn(format="localized")},
+    )
+    diagram.markdown(f"**{t('inside.diagram')}**")
+    diagram.graphviz_chart(dot, width="content")  # top to bottom: stretching would blow it up
     model_download_button(choice, "inside_download")
 
 

@@ -167,6 +167,7 @@ def glossary(nested: bool = False) -> None:
         return
     # Streamlit cannot put an expander inside another: two columns of short sections instead.
     columns = st.columns(2, gap="large")
+    half = -(-len(EXPLAINED_TOPICS) // 2)  # first half on the left: read down, then across
     for index, topic in enumerate(EXPLAINED_TOPICS):
-        with columns[index % 2]:
+        with columns[index // half]:
             st.markdown(f"**{t(f'explain.{topic}.title')}**  \n{t(f'explain.{topic}.text')}")

@@ -140,7 +140,7 @@ TEXTS = {
     "field.nesterov": ("Nesterov momentum", "네스테로프 모멘텀"),
     "field.epochs": ("Epochs", "에포크 수"),
     "field.batch_size": ("Batch size", "배치 크기"),
-    "field.early_stopping_patience": ("Early-stopping patience", "조기 종료 인내 에포크"),
+    "field.early_stopping_patience": ("Early-stopping patience", "조기 종료 참을성"),
     "field.restore_best_weights": ("Restore best weights", "가장 좋은 가중치 복원"),
     "field.seed": ("Random seed", "난수 시드"),
     # --- the Classroom page ---
