@@ -146,7 +146,8 @@ def test_start_challenge_opens_build_and_train_with_its_settings(page) -> None:
 
     page.goto(f"{page.base_url}/classroom?lang=en")
     wait_for_idle(page)
-    page.get_by_role("button", name=translate("classroom.start", "en")).nth(2).click()  # t000
+    # By the widget's key, not position: a rerun still drawing could shift the nth button.
+    page.locator(".st-key-start_t000_fix").get_by_role("button").click()
     wait_for_idle(page)
     expect(page).to_have_url(re.compile(r"/build_and_train\?preset=t000_sigmoid_mse"))
     main = page.get_by_test_id("stMain")
