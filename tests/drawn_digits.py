@@ -8,12 +8,22 @@ and "light_on_dark" are opaque images such as photos or scans.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PIL import Image, ImageDraw
 
 CANVAS_SIDE = 280
 SCHEMES = ("canvas", "dark_on_light", "light_on_dark")
-SAMPLE_PATH = "/work/shared/data/mnist-sample-10k.npz"
+BUNDLED_MNIST = Path(__file__).resolve().parent.parent / "nnlab" / "data" / "mnist-sample.npz"
+
+
+def all_sample_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The 10,000 real MNIST digits bundled with nnlab (its train and test splits together)."""
+    with np.load(BUNDLED_MNIST) as sample:
+        x = np.concatenate([sample["x_train"], sample["x_test"]])
+        y = np.concatenate([sample["y_train"], sample["y_test"]])
+    return x, y
 
 
 def to_rgba(
@@ -123,8 +133,7 @@ def stroked_digit(
 def mnist_sample(per_class: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """`per_class` real MNIST digits of each class from the shared 10k sample."""
     rng = np.random.default_rng(seed)
-    with np.load(SAMPLE_PATH) as sample:
-        x, y = sample["x"], sample["y"]
+    x, y = all_sample_digits()
     chosen = np.concatenate(
         [rng.choice(np.flatnonzero(y == digit), per_class, replace=False) for digit in range(10)]
     )

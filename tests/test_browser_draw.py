@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import pytest
+from drawn_digits import all_sample_digits
 from helpers import screenshot, wait_for_idle
 
 pytestmark = pytest.mark.browser
@@ -137,9 +138,9 @@ def test_upload_a_dense_model_and_see_its_numpy_twin(page, tmp_path) -> None:
 
     spec = RunSpec(hidden_layers=(LayerSpec.dense(15, "sigmoid"),), epochs=1, batch_size=50)
     model = build_model(spec)
-    with np.load("/work/shared/data/mnist-sample-10k.npz") as sample:
-        order = np.random.default_rng(0).permutation(len(sample["y"]))[:500]
-        model.fit(sample["x"][order], sample["y"][order], epochs=2, batch_size=50, verbose=0)
+    sample_x, sample_y = all_sample_digits()
+    order = np.random.default_rng(0).permutation(len(sample_y))[:500]
+    model.fit(sample_x[order], sample_y[order], epochs=2, batch_size=50, verbose=0)
     path = save_model_file(model, tmp_path / "mlp_784_15_10.keras", spec=spec, label="My MLP")
 
     page.goto(page.base_url)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from drawn_digits import stroked_digit
+from drawn_digits import all_sample_digits, stroked_digit
 from helpers import app_test
 
 from nnlab.drawing import preprocess_drawing
@@ -41,9 +41,9 @@ def dense_run() -> FakeRun:
 
     spec = RunSpec(hidden_layers=(LayerSpec.dense(15, "sigmoid"),), epochs=1, batch_size=50)
     model = build_model(spec)
-    with np.load("/work/shared/data/mnist-sample-10k.npz") as sample:
-        order = np.random.default_rng(0).permutation(len(sample["y"]))[:300]
-        model.fit(sample["x"][order], sample["y"][order], epochs=1, batch_size=50, verbose=0)
+    sample_x, sample_y = all_sample_digits()
+    order = np.random.default_rng(0).permutation(len(sample_y))[:300]
+    model.fit(sample_x[order], sample_y[order], epochs=1, batch_size=50, verbose=0)
     return FakeRun(run_id="r1", label="#1 · MNIST 784-15-10", spec=spec, model=model)
 
 

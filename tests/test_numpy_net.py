@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from drawn_digits import all_sample_digits
 
 from nnlab import activations
 from nnlab.numpy_net import (
@@ -163,9 +164,9 @@ def test_forward_numpy_matches_keras_for_a_trained_dense_model() -> None:
     from nnlab.spec import LayerSpec, RunSpec
 
     rng = np.random.default_rng(0)
-    with np.load("/work/shared/data/mnist-sample-10k.npz") as sample:
-        order = rng.permutation(len(sample["y"]))[:400]
-        x, y = sample["x"][order], sample["y"][order]
+    sample_x, sample_y = all_sample_digits()
+    order = rng.permutation(len(sample_y))[:400]
+    x, y = sample_x[order], sample_y[order]
     spec = RunSpec(
         hidden_layers=(LayerSpec.dense(15, "sigmoid"), LayerSpec.dense(12, "relu")),
         dropout_rate=0.2,
