@@ -15,7 +15,7 @@ from pages import _spec_widgets as keys
 from pages._build_controls import architecture_controls, data_controls, training_controls
 from pages._build_data import show_dataset
 from pages._build_presets import preset_picker
-from pages._build_runs import can_start_run, live_panel, run_history, start_run
+from pages._build_runs import can_start_run, runs_section, start_run
 from pages._common import preset_title, t
 from pages._models import session_runs
 from pages._share import PENDING_SPEC_KEY, code_export, glossary, share_controls
@@ -105,9 +105,7 @@ if train_clicked and spec is not None and start_allowed:
     start_run(spec, preset_key)
 
 st.subheader(t("build.group.live"), divider="gray")
-live_panel()
+runs_section()
 
-st.subheader(t("build.group.history"), divider="gray")
-run_history()
 
 keys.remember()

@@ -321,12 +321,11 @@ def _live_panel_body() -> None:
             _stop_button(other, compact=True)
 
 
-def live_panel() -> None:
-    """The watched run: progress, Stop, growing loss/accuracy charts and its epoch log."""
-    st.fragment(_live_panel_body, run_every=_refresh_interval())()
-
-
 # --- run history --------------------------------------------------------------------------------
+
+
+def _number(value: float | None) -> float:
+    return math.nan if value is None else float(value)
 
 
 def _history_rows(runs: list[TrainingRun]) -> pd.DataFrame:
@@ -339,9 +338,10 @@ def _history_rows(runs: list[TrainingRun]) -> pd.DataFrame:
                 "dataset": DATASET_TITLES[run.spec.dataset],
                 "params": run.spec.parameter_count(),
                 "epochs": f"{final['epochs_done']} / {run.spec.epochs}",
-                "accuracy": final["accuracy"],
-                "val_accuracy": final["val_accuracy"],
-                "test_accuracy": final["test_accuracy"],
+                # NaN, not None: a float column shows a gap where "None" would be text
+                "accuracy": _number(final["accuracy"]),
+                "val_accuracy": _number(final["val_accuracy"]),
+                "test_accuracy": _number(final["test_accuracy"]),
                 "duration": _duration(run.duration_s),
                 "status": status_text(run),
             }
@@ -447,9 +447,17 @@ def _run_history_body() -> None:
         )
 
 
-def run_history() -> None:
-    """Every run of the session: a table, overlaid curves, and which run other pages use."""
-    st.fragment(_run_history_body, run_every=_refresh_interval())()
+def _runs_body() -> None:
+    _live_panel_body()
+    st.subheader(t("build.group.history"), divider="gray")
+    _run_history_body()
+
+
+def runs_section() -> None:
+    """The live panel, then every run of the session (table, overlaid curves, which run the
+    other pages use), redrawn together every second while a run is active. One fragment, one
+    timer: with two timed fragments one of them kept missing its reruns and showed stale rows."""
+    st.fragment(_runs_body, run_every=_refresh_interval())()
 
 
 def preset_result_caption(preset_key: str) -> str | None:

@@ -52,8 +52,9 @@ def main() -> None:
         expect(page.locator(IDLE)).to_be_attached(timeout=120_000)
         page.get_by_role("button", name="Train", exact=True).click()
         epochs = page.locator(".st-key-b_live_metrics").get_by_test_id("stMetric").first
-        expect(epochs).to_contain_text(re.compile(r"[3-6] / 6"), timeout=300_000)
-        page.get_by_text("Training live").scroll_into_view_if_needed()
+        expect(epochs).to_contain_text(re.compile(r"[4-6] / 6"), timeout=300_000)
+        heading = page.get_by_role("heading", name="Training live")
+        heading.evaluate("element => element.scrollIntoView({block: 'start'})")
         page.screenshot(path=str(args.out / "build.png"))
         print("saved build.png")
         browser.close()
