@@ -13,7 +13,7 @@ from nnlab.datasets import CLASS_NAMES
 from nnlab.drawing import class_probabilities, preprocess_drawing, preprocess_photo
 from nnlab.inside import png_data_url
 from pages._common import t
-from pages._models import ModelChoice, model_upload_widget, pick_model
+from pages._models import ModelChoice, model_upload_widget, pick_model_or_explain
 
 CURRENT_DRAWING_KEY = "current_drawing"  # (28, 28) float32 the Inside page can open up
 CLEAR_COUNT_KEY = "draw_clear_count"  # bumping it gives the canvas a new key: a blank canvas
@@ -23,14 +23,7 @@ COLOURS = {"light_on_dark": ("#000000", "#FFFFFF"), "dark_on_light": ("#FFFFFF",
 
 def choose_model() -> ModelChoice | None:
     """The model that reads the drawing, or None (with a message) when there is none."""
-    try:
-        choice = pick_model("draw_model")
-    except Exception as error:  # the default model's file is missing or broken
-        st.error(t("draw.model_failed", error=error))
-        return None
-    if choice is None:
-        st.info(t("draw.no_model"), icon=":material/info:")
-    return choice
+    return pick_model_or_explain("draw_model", "draw")
 
 
 def canvas_image() -> np.ndarray | None:

@@ -11,7 +11,12 @@ from nnlab import activations, inside
 from nnlab.datasets import CLASS_NAMES, load_dataset
 from nnlab.drawing import model_inputs
 from pages._common import t
-from pages._models import ModelChoice, model_download_button, model_upload_widget, pick_model
+from pages._models import (
+    ModelChoice,
+    model_download_button,
+    model_upload_widget,
+    pick_model_or_explain,
+)
 
 CURRENT_DRAWING_KEY = "current_drawing"  # set by the Draw page
 BATCH_RESULTS_KEY = "inside_batch_results"  # (model key, id, batch size) -> BatchInference
@@ -20,14 +25,7 @@ TILE_COLUMNS = 16
 
 def choose_model() -> ModelChoice | None:
     """The model to open up, or None (with a message)."""
-    try:
-        choice = pick_model("inside_model")
-    except Exception as error:  # the default model's file is missing or broken
-        st.error(t("inside.model_failed", error=error))
-        return None
-    if choice is None:
-        st.info(t("inside.no_model"), icon=":material/info:")
-    return choice
+    return pick_model_or_explain("inside_model", "inside")
 
 
 def show_summary(choice: ModelChoice) -> None:

@@ -195,3 +195,15 @@ def model_download_button(choice: ModelChoice, widget_key: str) -> None:
         key=widget_key,
         on_click="ignore",
     )
+
+
+def pick_model_or_explain(widget_key: str, area: str) -> ModelChoice | None:
+    """`pick_model`, or None with the page's own message (`<area>.model_failed` / `.no_model`)."""
+    try:
+        choice = pick_model(widget_key)
+    except Exception as error:  # the default model's file is missing or broken
+        st.error(t(f"{area}.model_failed", error=error))
+        return None
+    if choice is None:
+        st.info(t(f"{area}.no_model"), icon=":material/info:")
+    return choice
