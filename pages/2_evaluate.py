@@ -452,8 +452,6 @@ def main() -> None:
     except Exception as error:  # a model with the wrong input or output shape, NaN weights...
         st.error(t("evaluate.failed", error=error))
         return
-    if run is not None and getattr(run, "status", "") in ("queued", "running"):
-        st.info(t("evaluate.still_training", epoch=len(run.history)))
     st.caption(
         t(
             "evaluate.data_used",

@@ -42,7 +42,11 @@ def session_runs() -> list[Any]:
 
 def usable_runs() -> list[Any]:
     """Runs that have a model to use (finished, or stopped after at least one epoch)."""
-    return [run for run in session_runs() if run.model is not None and run.history]
+    # Never a run still training: a Keras model is not safe to call from a page thread while its
+    # worker thread fits it (the fit can fail mid-run), so its model joins when the run ends.
+    return [
+        run for run in session_runs() if run.model is not None and run.history and not run.is_active
+    ]
 
 
 @st.cache_resource(show_spinner=False)

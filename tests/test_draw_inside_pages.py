@@ -32,6 +32,7 @@ class FakeRun:
     error: str | None = None
     duration_s: float = 1.0
     queue_position: int = 0
+    is_active: bool = False  # finished: its model may be used by the pages
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from helpers import app_test
 
+from nnlab.spec import RunSpec
+
 EVALUATE = "pages/2_evaluate.py"
 
 
@@ -130,6 +132,7 @@ def test_preset_run_shows_training_and_published_figures(fashion_model) -> None:
         spec=preset.spec,
         preset_key=preset.key,
         status="finished",
+        is_active=False,
         history=[
             {"epoch": 1, "loss": 0.9, "accuracy": 0.71, "val_loss": 1.0, "val_accuracy": 0.69}
         ],
@@ -173,3 +176,26 @@ def test_evaluation_accuracy_matches_predictions(fashion_model) -> None:
     assert evaluation.accuracy == pytest.approx(
         np.mean(evaluation.predictions == evaluation.labels)
     )
+
+
+def test_a_run_still_training_is_not_offered_until_it_ends(fashion_model) -> None:
+    # The page must not call a model that its worker thread is still fitting.
+    running = SimpleNamespace(
+        run_id="live",
+        label="#1 · still training",
+        spec=RunSpec(dataset="fashion_mnist"),
+        preset_key=None,
+        status="running",
+        is_active=True,
+        history=[{"epoch": 1, "loss": 0.9, "accuracy": 0.7, "val_loss": 1.0, "val_accuracy": 0.7}],
+        model=fashion_model,
+        error=None,
+    )
+
+    def setup(state) -> None:
+        state["runs"] = [running]
+        state["active_run_id"] = "live"
+
+    app = evaluate_page(setup)
+    assert not app.exception
+    assert "#1 · still training" not in [option for box in app.selectbox for option in box.options]

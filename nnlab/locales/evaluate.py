@@ -33,12 +33,6 @@ TEXTS = {
         "Could not evaluate this model: {error}",
         "이 모델을 평가하지 못했습니다: {error}",
     ),
-    "evaluate.still_training": (
-        "This run is still training: these results are for its weights after epoch {epoch}. "
-        "They update when you come back after more epochs.",
-        "이 학습은 아직 진행 중입니다: 아래 결과는 {epoch}번째 에포크 뒤의 가중치로 구한 것이며, "
-        "에포크가 더 지난 뒤 다시 오면 갱신됩니다.",
-    ),
     "evaluate.data_used": (
         "Evaluated on the {count} test images of {name}. {summary}. ({seconds:.1f} s)",
         "{name}의 테스트 이미지 {count}장으로 평가했습니다. {summary}. ({seconds:.1f}초)",
