@@ -429,13 +429,16 @@ class TrainingRun:
             # The tutorials publish test accuracy; with a validation split (or restored best
             # weights) the last validation figures are not that number, so measure it.
             test_labels = _labels(spec, np.asarray(dataset.y_test))
-            loss, accuracy = model.evaluate(
+            # By name, not position: the list form can carry more entries than loss and
+            # accuracy (seen when other threads used Keras meanwhile), and unpacking it failed.
+            scores = model.evaluate(
                 np.asarray(dataset.x_test),
                 test_labels,
                 batch_size=VALIDATION_BATCH_SIZE,
                 verbose=0,
+                return_dict=True,
             )
-            self.test_loss, self.test_accuracy = float(loss), float(accuracy)
+            self.test_loss, self.test_accuracy = float(scores["loss"]), float(scores["accuracy"])
 
 
 def _progress_callback(run: TrainingRun, batches: int) -> Any:

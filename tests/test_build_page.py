@@ -188,6 +188,10 @@ def test_widgets_and_page_switches_mid_training_lose_nothing() -> None:
     assert app.number_input(key="build.batch_size").value == 8
     assert app.session_state["runs"] == [run]
     run_until_ended(app, run)
+    if run.exception is not None:
+        import traceback
+
+        traceback.print_exception(run.exception)  # the worker's traceback, for the test log
     assert run.status == "finished", run.error
     assert [row["epoch"] for row in run.history] == [1, 2, 3]
     assert run.spec.dropout_rate == 0.0  # the run kept the settings it started with
