@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from nnlab.datasets import DISPLAY_NAMES
 from nnlab.i18n import translate
 from nnlab.presets import PRESETS
 from nnlab.spec import LayerSpec, RunSpec
@@ -109,39 +110,36 @@ def _score(
 
 def _wrong_dataset(spec: RunSpec, dataset: str) -> ChallengeCheck | None:
     if spec.dataset != dataset:
-        names = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
-        return ChallengeCheck(0.0, "challenge.msg.wrong_dataset", {"dataset": names[dataset]})
+        return ChallengeCheck(
+            0.0, "challenge.msg.wrong_dataset", {"dataset": DISPLAY_NAMES[dataset]}
+        )
     return None
+
+
+def _small_mnist(
+    spec: RunSpec, test_accuracy: float | None, limit: int, target: float
+) -> ChallengeCheck:
+    """`target` test accuracy on MNIST with at most `limit` parameters."""
+    if problem := _wrong_dataset(spec, "mnist"):
+        return problem
+    parameters = spec.parameter_count()
+    if parameters > limit:
+        return ChallengeCheck(
+            0.0,
+            "challenge.msg.too_many_parameters",
+            {"count": f"{parameters:,}", "limit": f"{limit:,}"},
+        )
+    return _score(test_accuracy, target)
 
 
 def check_mnist_small(spec: RunSpec, test_accuracy: float | None) -> ChallengeCheck:
     """97 % test accuracy on MNIST with at most 20,000 parameters."""
-    limit = 20_000
-    if problem := _wrong_dataset(spec, "mnist"):
-        return problem
-    parameters = spec.parameter_count()
-    if parameters > limit:
-        return ChallengeCheck(
-            0.0,
-            "challenge.msg.too_many_parameters",
-            {"count": f"{parameters:,}", "limit": f"{limit:,}"},
-        )
-    return _score(test_accuracy, 0.97)
+    return _small_mnist(spec, test_accuracy, limit=20_000, target=0.97)
 
 
 def check_mnist_beat_002(spec: RunSpec, test_accuracy: float | None) -> ChallengeCheck:
     """Tutorial 002's 98.04 % on MNIST with at most 100,000 parameters (002 used 795,010)."""
-    limit = 100_000
-    if problem := _wrong_dataset(spec, "mnist"):
-        return problem
-    parameters = spec.parameter_count()
-    if parameters > limit:
-        return ChallengeCheck(
-            0.0,
-            "challenge.msg.too_many_parameters",
-            {"count": f"{parameters:,}", "limit": f"{limit:,}"},
-        )
-    return _score(test_accuracy, TUTORIAL_002_MNIST)
+    return _small_mnist(spec, test_accuracy, limit=100_000, target=TUTORIAL_002_MNIST)
 
 
 def check_fashion_small(spec: RunSpec, test_accuracy: float | None) -> ChallengeCheck:
