@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from nnlab.registry import PAGES, Page
 from pages._common import language_selector, t
+from pages._lab import keep_lab, lab_sidebar
 from pages._share import restore_from_link
 
 st.set_page_config(page_title="NN Lab", page_icon=":material/neurology:", layout="wide")
@@ -23,36 +25,21 @@ def home() -> None:
 
 restore_from_link()
 language_selector()
+keep_lab()
 
-navigation = st.navigation(
-    [
-        st.Page(
-            home, title=t("nav.home"), icon=":material/neurology:", default=True, url_path="home"
-        ),
-        st.Page(
-            "pages/1_build_and_train.py",
-            title=t("nav.build"),
-            icon=":material/model_training:",
-            # The file's own name: with a pages/ folder beside app.py, Streamlit 1.67 first sends
-            # a browser opening any other url_path to the home page ("Page not found").
-            url_path="build_and_train",
-        ),
-        st.Page(
-            "pages/2_evaluate.py",
-            title=t("nav.evaluate"),
-            icon=":material/fact_check:",
-            url_path="evaluate",
-        ),
-        st.Page("pages/3_draw.py", title=t("nav.draw"), icon=":material/draw:", url_path="draw"),
-        st.Page(
-            "pages/4_inside.py", title=t("nav.inside"), icon=":material/biotech:", url_path="inside"
-        ),
-        st.Page(
-            "pages/5_classroom.py",
-            title=t("nav.classroom"),
-            icon=":material/school:",
-            url_path="classroom",
-        ),
-    ]
-)
+
+def _page(entry: Page) -> st.Page:
+    # url_path is the file's own name: with a pages/ folder beside app.py, Streamlit 1.67 first
+    # sends a browser opening any other url_path to the home page ("Page not found").
+    return st.Page(
+        entry.file or home,
+        title=t(entry.title_key),
+        icon=entry.icon,
+        url_path=entry.url_path,
+        default=entry.file is None,
+    )
+
+
+navigation = st.navigation([_page(entry) for entry in PAGES])
+lab_sidebar()
 navigation.run()

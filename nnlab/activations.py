@@ -72,73 +72,67 @@ def naive_softmax(x: np.ndarray) -> np.ndarray:
 # --- derivatives, for the plots (element-wise, d activation / d x) ---
 
 
-def _step_derivative(x: np.ndarray) -> np.ndarray:
+def step_function_derivative(x: np.ndarray) -> np.ndarray:
+    """0 everywhere: a step has no slope to learn from."""
     return np.zeros_like(x, dtype=float)  # 0 everywhere (undefined at 0): nothing to learn from
 
 
-def _sigmoid_derivative(x: np.ndarray) -> np.ndarray:
+def sigmoid_derivative(x: np.ndarray) -> np.ndarray:
+    """The element-wise derivative of sigmoid."""
     s = sigmoid(x)
     return s * (1 - s)
 
 
-def _tanh_derivative(x: np.ndarray) -> np.ndarray:
+def tanh_derivative(x: np.ndarray) -> np.ndarray:
+    """The element-wise derivative of tanh."""
     return 1 - np.tanh(x) ** 2
 
 
-def _relu_derivative(x: np.ndarray) -> np.ndarray:
+def relu_derivative(x: np.ndarray) -> np.ndarray:
+    """The element-wise derivative of relu."""
     return (x > 0).astype(float)
 
 
-def _leaky_relu_derivative(x: np.ndarray) -> np.ndarray:
+def leaky_relu_derivative(x: np.ndarray) -> np.ndarray:
+    """The element-wise derivative of leaky_relu."""
     return np.where(x > 0, 1.0, LEAKY_RELU_SLOPE)
 
 
-def _elu_derivative(x: np.ndarray) -> np.ndarray:
+def elu_derivative(x: np.ndarray) -> np.ndarray:
+    """The element-wise derivative of elu."""
     return np.where(x > 0, 1.0, ELU_ALPHA * np.exp(np.minimum(x, 0)))
 
 
-def _gelu_derivative(x: np.ndarray) -> np.ndarray:
+def gelu_derivative(x: np.ndarray) -> np.ndarray:
+    """The element-wise derivative of gelu."""
     erf = np.vectorize(math.erf, otypes=[float])
     normal_cdf = 0.5 * (1 + erf(x / np.sqrt(2)))
     normal_pdf = np.exp(-(x**2) / 2) / np.sqrt(2 * np.pi)
     return normal_cdf + x * normal_pdf
 
 
-def _identity_derivative(x: np.ndarray) -> np.ndarray:
+def identity_function_derivative(x: np.ndarray) -> np.ndarray:
+    """1 everywhere."""
     return np.ones_like(x, dtype=float)
 
 
-def _softmax_derivative(x: np.ndarray) -> np.ndarray:
+def softmax_derivative(x: np.ndarray) -> np.ndarray:
+    """The element-wise derivative of softmax."""
     # The diagonal of the Jacobian, d softmax_i / d x_i = s_i (1 - s_i), over the plotted vector.
     s = softmax(x)
     return s * (1 - s)
 
 
-ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "step": step_function,
-    "sigmoid": sigmoid,
-    "tanh": tanh,
-    "relu": relu,
-    "leaky_relu": leaky_relu,
-    "elu": elu,
-    "gelu": gelu,
-    "softmax": softmax,
-    "linear": identity_function,  # Keras' name
-    "identity": identity_function,  # tutorial 001's name
-}
+def __getattr__(name: str) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
+    # ACTIVATIONS and DERIVATIVES (name -> function) are views of nnlab.registry, kept importable.
+    from nnlab import registry
 
-DERIVATIVES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "step": _step_derivative,
-    "sigmoid": _sigmoid_derivative,
-    "tanh": _tanh_derivative,
-    "relu": _relu_derivative,
-    "leaky_relu": _leaky_relu_derivative,
-    "elu": _elu_derivative,
-    "gelu": _gelu_derivative,
-    "softmax": _softmax_derivative,
-    "linear": _identity_derivative,
-    "identity": _identity_derivative,
-}
+    if name == "ACTIVATIONS":
+        return {key: entry.function for key, entry in registry.ACTIVATIONS.items()}
+    if name == "DERIVATIVES":
+        return {key: entry.derivative for key, entry in registry.ACTIVATIONS.items()}
+    raise AttributeError(f"module 'nnlab.activations' has no attribute {name!r}")
+
 
 # The order the Inside page shows them in.
 PLOTTED_ACTIVATIONS = (
@@ -156,19 +150,23 @@ PLOTTED_ACTIVATIONS = (
 
 def activation(name: str) -> Callable[[np.ndarray], np.ndarray]:
     """The NumPy activation function with this (Keras or tutorial) name."""
+    from nnlab import registry
+
     try:
-        return ACTIVATIONS[name]
+        return registry.ACTIVATIONS[name].function
     except KeyError:
-        known = ", ".join(sorted(ACTIVATIONS))
+        known = ", ".join(sorted(registry.ACTIVATIONS))
         raise ValueError(f"Unknown activation {name!r}; NN Lab knows {known}.") from None
 
 
 def derivative(name: str) -> Callable[[np.ndarray], np.ndarray]:
     """The element-wise derivative of the activation with this name."""
+    from nnlab import registry
+
     try:
-        return DERIVATIVES[name]
+        return registry.ACTIVATIONS[name].derivative
     except KeyError:
-        known = ", ".join(sorted(DERIVATIVES))
+        known = ", ".join(sorted(registry.ACTIVATIONS))
         raise ValueError(f"Unknown activation {name!r}; NN Lab knows {known}.") from None
 
 

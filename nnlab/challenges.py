@@ -7,10 +7,12 @@ Messages are text keys with values, translated by the page (`ChallengeCheck.mess
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from nnlab.datasets import DISPLAY_NAMES
+from nnlab import registry
 from nnlab.i18n import translate
 from nnlab.presets import PRESETS
 from nnlab.spec import LayerSpec, RunSpec
@@ -111,7 +113,7 @@ def _score(
 def _wrong_dataset(spec: RunSpec, dataset: str) -> ChallengeCheck | None:
     if spec.dataset != dataset:
         return ChallengeCheck(
-            0.0, "challenge.msg.wrong_dataset", {"dataset": DISPLAY_NAMES[dataset]}
+            0.0, "challenge.msg.wrong_dataset", {"dataset": registry.DATASETS[dataset].title}
         )
     return None
 
@@ -213,3 +215,44 @@ CHALLENGES: dict[str, Challenge] = {
         ),
     )
 }
+
+
+# --- scoring a lab's runs ------------------------------------------------------------------------
+
+
+class ScoredRun(Protocol):
+    """What scoring reads from a training run (nnlab.engine.LiveRun has it all)."""
+
+    label: str
+    spec: RunSpec
+    status: str
+    history: Sequence[Mapping[str, Any]]
+    test_accuracy: float | None  # measured on the test set when the run ended, else None
+
+
+def history_test_accuracy(spec: RunSpec, history: Sequence[Mapping[str, Any]]) -> float | None:
+    """The test accuracy a run's history already holds (validation on the test set), else None."""
+    rows = [row for row in history if row.get("val_accuracy") is not None]
+    if spec.validation != "test" or not rows:
+        return None
+    if spec.early_stopping_patience and spec.restore_best_weights:
+        # Keras' EarlyStopping puts back the weights of the epoch with the lowest val_loss.
+        rows = [min(rows, key=lambda row: row.get("val_loss", math.inf))]
+    return float(rows[-1]["val_accuracy"])
+
+
+def run_outcomes(runs: Iterable[ScoredRun]) -> list[RunOutcome]:
+    """Every run that did not fail as a challenge sees it: its settings and test accuracy.
+
+    An ended run was scored on the test set by the training itself; a run still training that
+    validates on the test set already shows its test accuracy in its history.
+    """
+    outcomes = []
+    for run in runs:
+        if run.status == "failed":
+            continue
+        accuracy = run.test_accuracy
+        if accuracy is None:
+            accuracy = history_test_accuracy(run.spec, run.history)
+        outcomes.append(RunOutcome(run.spec, accuracy, run.label))
+    return outcomes

@@ -9,13 +9,14 @@ Setting the environment variable NNLAB_TINY=1 runs it in seconds on 500 images f
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
+from nnlab import registry
 from nnlab.i18n import normalise_language, translate
 from nnlab.links import format_number
-from nnlab.spec import IMAGE_SIDE, NUM_CLASSES, RunSpec
+from nnlab.plan import PlannedLayer, plan
+from nnlab.spec import NUM_CLASSES, RunSpec
 
-DATASET_TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
-OPTIMIZER_CLASSES = {"sgd": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop", "adam": "Adam"}
 TINY_TRAIN_IMAGES = 500
 TINY_TEST_IMAGES = 200
 
@@ -60,76 +61,46 @@ def _call(function: str, arguments: list[str], indent: str) -> list[str]:
     ]
 
 
+def _value_text(value: Any) -> str:
+    """A plain argument value as Python source."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, tuple):
+        return "(" + ", ".join(map(_value_text, value)) + ")"
+    return format_number(value) if isinstance(value, (int, float)) else repr(value)
+
+
+def _arguments(layer: PlannedLayer, spec: RunSpec) -> list[str]:
+    """One planned layer's arguments as the script writes them (the main one positional)."""
+    values = dict(layer.arguments)
+    values.pop("padding", None)  # "valid" is Keras' default: the script stays short
+    arguments = []
+    if layer.keras_type == "Rescaling":
+        arguments.append("1.0 / 255")  # reads better than 0.00392156862745098
+        values.pop("scale")
+    for positional in ("units", "filters", "rate", "target_shape"):
+        if positional in values:
+            arguments.append(_value_text(values.pop(positional)))
+    arguments += [f"{name}={_value_text(value)}" for name, value in values.items()]
+    if layer.has_kernel:
+        arguments.append(f"kernel_initializer=keras.initializers.GlorotUniform(seed={layer.seed})")
+        if spec.l2_weight_decay:
+            l2 = format_number(spec.l2_weight_decay)
+            arguments.append(f"kernel_regularizer=keras.regularizers.L2({l2})")
+    elif layer.seed is not None:
+        arguments.append(f"seed={layer.seed}")
+    return [*arguments, f'name="{layer.name}"']
+
+
 def _layer_lines(spec: RunSpec, indent: str) -> list[str]:
-    """The Sequential model's layer lines, seeded in the order build_model draws seeds."""
-    seeds = iter(range(spec.seed, spec.seed + 1000))
-    regularizer = (
-        [f"kernel_regularizer=keras.regularizers.L2({format_number(spec.l2_weight_decay)})"]
-        if spec.l2_weight_decay
-        else []
-    )
-
-    def initializer() -> str:
-        return f"kernel_initializer=keras.initializers.GlorotUniform(seed={next(seeds)})"
-
-    side = IMAGE_SIDE
-    lines = [
-        *_call("keras.Input", [f"shape=({side}, {side})", 'dtype="uint8"', 'name="image"'], indent),
-        *_call("layers.Rescaling", ["1.0 / 255", 'name="rescaling"'], indent),
-    ]
-    conv_layers = [layer for layer in spec.hidden_layers if layer.kind == "conv"]
-    dense_layers = [layer for layer in spec.hidden_layers if layer.kind == "dense"]
-    if conv_layers:
-        lines += _call("layers.Reshape", [f"({side}, {side}, 1)", 'name="reshape"'], indent)
-        for number, layer in enumerate(conv_layers, start=1):
-            arguments = [
-                str(layer.filters),
-                f"kernel_size={layer.kernel_size}",
-                f'activation="{layer.activation}"',
-                initializer(),
-                *regularizer,
-                f'name="conv_{number}"',
-            ]
-            lines += _call("layers.Conv2D", arguments, indent)
-            lines += _call("layers.MaxPooling2D", ["pool_size=2", f'name="pool_{number}"'], indent)
-    lines += _call("layers.Flatten", ['name="flatten"'], indent)
-    rate = format_number(spec.dropout_rate)
-    if conv_layers and spec.dropout_rate > 0:
-        lines += _call(
-            "layers.Dropout", [rate, f"seed={next(seeds)}", 'name="conv_dropout"'], indent
+    """The Sequential model's layer lines: the plan build_model builds, with the same seeds."""
+    lines = []
+    for layer in plan(spec):
+        function = (
+            "keras.Input" if layer.keras_type == "InputLayer" else f"layers.{layer.keras_type}"
         )
-    for number, layer in enumerate(dense_layers, start=1):
-        arguments = [
-            str(layer.units),
-            f'activation="{layer.activation}"',
-            initializer(),
-            *regularizer,
-            f'name="hidden_{number}"',
-        ]
-        lines += _call("layers.Dense", arguments, indent)
-        if spec.dropout_rate > 0:
-            lines += _call(
-                "layers.Dropout", [rate, f"seed={next(seeds)}", f'name="dropout_{number}"'], indent
-            )
-    arguments = [
-        str(NUM_CLASSES),
-        f'activation="{spec.output_activation}"',
-        initializer(),
-        *regularizer,
-        'name="output"',
-    ]
-    return lines + _call("layers.Dense", arguments, indent)
-
-
-def _optimizer_expression(spec: RunSpec) -> str:
-    name = OPTIMIZER_CLASSES[spec.optimizer]
-    arguments = [f"learning_rate={format_number(spec.learning_rate)}"]
-    if spec.optimizer == "sgd":
-        if spec.momentum:
-            arguments.append(f"momentum={format_number(spec.momentum)}")
-        if spec.nesterov:
-            arguments.append("nesterov=True")
-    return f"keras.optimizers.{name}({', '.join(arguments)})"
+        lines += _call(function, _arguments(layer, spec), indent)
+    return lines
 
 
 def keras_script(spec: RunSpec, language: str = "en") -> str:
@@ -140,7 +111,7 @@ def keras_script(spec: RunSpec, language: str = "en") -> str:
         text = translate(f"code.{key}", language, **values)
         return "\n".join("# " + line for line in wrap_text(text, _LINE_LIMIT - 2))
 
-    title = DATASET_TITLES[spec.dataset]
+    title = registry.DATASETS[spec.dataset].title
     architecture = " → ".join(
         ["784", *(layer.describe() for layer in spec.hidden_layers), f"{NUM_CLASSES}"]
     )
@@ -184,7 +155,8 @@ def keras_script(spec: RunSpec, language: str = "en") -> str:
         "keras.utils.set_random_seed(SEED)",
         "",
         comment("load", dataset=title),
-        f"(x_train, y_train), (x_test, y_test) = keras.datasets.{spec.dataset}.load_data()",
+        "(x_train, y_train), (x_test, y_test) = "
+        f"keras.datasets.{registry.DATASETS[spec.dataset].keras_loader}.load_data()",
     ]
     if spec.train_size is not None:
         lines += [
@@ -220,7 +192,7 @@ def keras_script(spec: RunSpec, language: str = "en") -> str:
         "",
         comment("compile"),
         "model.compile(",
-        f"    optimizer={_optimizer_expression(spec)},",
+        f"    optimizer={registry.OPTIMIZERS[spec.optimizer].code(spec)},",
         f'    loss="{spec.loss}",',
         '    metrics=["accuracy"],',
         ")",

@@ -5,9 +5,9 @@ directory), Debian's `dataset-fashion-mnist` files, a download from the URLs `ke
 uses (skipped when NNLAB_OFFLINE=1), and the small sample bundled in `nnlab/data/`, which always
 works. No TensorFlow here: IDX files are parsed with gzip + NumPy, so loading costs no import.
 
-NNLAB_DATA_DIR may hold, for MNIST, `mnist.npz` (Keras' format: x_train, y_train, x_test,
-y_test) or a sub-folder `mnist/` with the four IDX files; for Fashion-MNIST, `fashion_mnist.npz`
-or `fashion-mnist.npz`, or a sub-folder `fashion-mnist/` (or `fashion_mnist/`) with the four IDX
+NNLAB_DATA_DIR may hold, for each data set, the .npz files (Keras' format: x_train, y_train,
+x_test, y_test) and sub-folders of IDX files its `nnlab.registry.DATASETS` entry names (MNIST:
+`mnist.npz` or `mnist/`; Fashion-MNIST: `fashion-mnist.npz` or `fashion-mnist/`, ...): four IDX
 files (`train-images-idx3-ubyte.gz`, `train-labels-idx1-ubyte.gz`, `t10k-images-idx3-ubyte.gz`,
 `t10k-labels-idx1-ubyte.gz`; uncompressed copies without `.gz` work too).
 """
@@ -26,25 +26,18 @@ from pathlib import Path
 
 import numpy as np
 
-DATASET_NAMES = ("mnist", "fashion_mnist")
-DISPLAY_NAMES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
-CLASS_NAMES = {
-    "mnist": tuple(str(digit) for digit in range(10)),
-    "fashion_mnist": (
-        "T-shirt/top",
-        "Trouser",
-        "Pullover",
-        "Dress",
-        "Coat",
-        "Sandal",
-        "Shirt",
-        "Sneaker",
-        "Bag",
-        "Ankle boot",
-    ),
-}
+from nnlab import registry
+
+# Views of nnlab.registry.DATASETS under their old names (what each data set is lives there).
+DATASET_NAMES = tuple(registry.DATASETS)
+DISPLAY_NAMES = {key: entry.title for key, entry in registry.DATASETS.items()}
+CLASS_NAMES = {key: entry.class_names for key, entry in registry.DATASETS.items()}
+FULL_SIZES = {key: entry.full_sizes for key, entry in registry.DATASETS.items()}
+KERAS_CACHE_NAMES = {key: entry.keras_cache_name for key, entry in registry.DATASETS.items()}
+DATA_DIR_NPZ_NAMES = {key: entry.data_dir_npz_names for key, entry in registry.DATASETS.items()}
+DATA_DIR_IDX_FOLDERS = {key: entry.data_dir_idx_folders for key, entry in registry.DATASETS.items()}
+BUNDLED_FILES = {key: entry.bundled_file for key, entry in registry.DATASETS.items()}
 SOURCES = ("data_dir", "keras_cache", "debian", "download", "bundled_sample")
-FULL_SIZES = {"mnist": (60_000, 10_000), "fashion_mnist": (60_000, 10_000)}
 
 # The four standard IDX files, named as in the original distributions and Keras' cache.
 IDX_FILES = {
@@ -54,17 +47,11 @@ IDX_FILES = {
     "y_test": "t10k-labels-idx1-ubyte.gz",
 }
 SPLIT_KEYS = ("x_train", "y_train", "x_test", "y_test")
-DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+# Debian packages data sets (dataset-fashion-mnist) in folders under this one.
+DEBIAN_DATASETS_DIR = Path("/usr/share/datasets")
+DEBIAN_FASHION_DIR = DEBIAN_DATASETS_DIR / "fashion-mnist"
 DOWNLOAD_BASE = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
-# Keras' own cache layout: mnist.npz at the top, Fashion-MNIST's IDX files in a sub-folder.
-KERAS_CACHE_NAMES = {"mnist": "mnist.npz", "fashion_mnist": "fashion-mnist"}
-DATA_DIR_NPZ_NAMES = {
-    "mnist": ("mnist.npz",),
-    "fashion_mnist": ("fashion_mnist.npz", "fashion-mnist.npz"),
-}
-DATA_DIR_IDX_FOLDERS = {"mnist": ("mnist",), "fashion_mnist": ("fashion-mnist", "fashion_mnist")}
 BUNDLED_DIR = Path(__file__).resolve().parent / "data"
-BUNDLED_FILES = {"mnist": "mnist-sample.npz", "fashion_mnist": "fashion-mnist-sample.npz"}
 # Short enough that a class never waits long on a blocked network; each socket operation, not
 # the whole transfer, is bounded by it.
 DOWNLOAD_TIMEOUT_S = float(os.environ.get("NNLAB_DOWNLOAD_TIMEOUT", "10"))
@@ -75,7 +62,7 @@ _IDX_MAGIC = {1: 2049, 3: 2051}  # dimensions -> magic number of an unsigned-byt
 class Dataset:
     """One data set: read-only uint8 images and labels, class names, and where it came from."""
 
-    name: str  # "mnist" or "fashion_mnist"
+    name: str  # a key of nnlab.registry.DATASETS
     x_train: np.ndarray  # uint8 (N, 28, 28), 0 = background, 255 = ink
     y_train: np.ndarray  # uint8 (N,), class numbers 0-9
     x_test: np.ndarray  # uint8 (M, 28, 28)
@@ -89,7 +76,7 @@ class Dataset:
     @property
     def display_name(self) -> str:
         """'MNIST' or 'Fashion-MNIST'."""
-        return DISPLAY_NAMES[self.name]
+        return registry.DATASETS[self.name].title
 
     @property
     def num_train(self) -> int:
@@ -117,8 +104,9 @@ class Dataset:
 
 
 def _check_name(name: str) -> None:
-    if name not in DATASET_NAMES:
-        raise ValueError(f"Unknown data set {name!r}; choose one of {', '.join(DATASET_NAMES)}.")
+    if name not in registry.DATASETS:
+        known = ", ".join(registry.DATASETS)
+        raise ValueError(f"Unknown data set {name!r}; choose one of {known}.")
 
 
 def _offline() -> bool:
@@ -238,24 +226,26 @@ class _Candidate:
 
 def _local_candidates(name: str) -> list[_Candidate]:
     """Existing local files that may hold the data set, in the order they are tried."""
+    entry = registry.DATASETS[name]
     candidates = []
     data_dir = os.environ.get("NNLAB_DATA_DIR")
     if data_dir:
         root = Path(data_dir).expanduser()
-        for file_name in DATA_DIR_NPZ_NAMES[name]:
+        for file_name in entry.data_dir_npz_names:
             if (root / file_name).is_file():
                 candidates.append(_Candidate("data_dir", root / file_name, _read_npz))
-        for folder_name in DATA_DIR_IDX_FOLDERS[name]:
+        for folder_name in entry.data_dir_idx_folders:
             if _has_idx_files(root / folder_name):
                 candidates.append(_Candidate("data_dir", root / folder_name, _read_idx_folder))
     for cache in keras_cache_dirs():
-        path = cache / KERAS_CACHE_NAMES[name]
-        if name == "mnist" and path.is_file():
+        path = cache / entry.keras_cache_name
+        if entry.cache_is_npz and path.is_file():
             candidates.append(_Candidate("keras_cache", path, _read_npz))
-        elif name == "fashion_mnist" and _has_idx_files(path):
+        elif not entry.cache_is_npz and _has_idx_files(path):
             candidates.append(_Candidate("keras_cache", path, _read_idx_folder))
-    if name == "fashion_mnist" and _has_idx_files(DEBIAN_FASHION_DIR):
-        candidates.append(_Candidate("debian", DEBIAN_FASHION_DIR, _read_idx_folder))
+    if entry.debian_folder and _has_idx_files(DEBIAN_DATASETS_DIR / entry.debian_folder):
+        path = DEBIAN_DATASETS_DIR / entry.debian_folder
+        candidates.append(_Candidate("debian", path, _read_idx_folder))
     return candidates
 
 
@@ -290,13 +280,15 @@ def _writable_cache_dir() -> Path:
 def _download(name: str) -> tuple[Path, str, dict[str, np.ndarray]]:
     """Download into Keras' cache and read it back; returns (path, url, arrays)."""
     cache = _writable_cache_dir()
-    if name == "mnist":
-        url = DOWNLOAD_BASE + "mnist.npz"
-        path = cache / "mnist.npz"
+    # The download server has the layout of Keras' cache.
+    cache_name = registry.DATASETS[name].keras_cache_name
+    if registry.DATASETS[name].cache_is_npz:
+        url = DOWNLOAD_BASE + cache_name
+        path = cache / cache_name
         _download_to(url, path)
         return path, url, _read_npz(path)
-    url = DOWNLOAD_BASE + "fashion-mnist/"
-    folder = cache / "fashion-mnist"
+    url = DOWNLOAD_BASE + cache_name + "/"
+    folder = cache / cache_name
     for file_name in IDX_FILES.values():
         if not (folder / file_name).is_file():
             _download_to(url + file_name, folder / file_name)
@@ -304,7 +296,7 @@ def _download(name: str) -> tuple[Path, str, dict[str, np.ndarray]]:
 
 
 def _bundled(name: str) -> dict[str, np.ndarray]:
-    return _read_npz(BUNDLED_DIR / BUNDLED_FILES[name])
+    return _read_npz(BUNDLED_DIR / registry.DATASETS[name].bundled_file)
 
 
 def _load_uncached(name: str) -> Dataset:
@@ -314,7 +306,7 @@ def _load_uncached(name: str) -> Dataset:
         return Dataset(
             name=name,
             **_validated(arrays),
-            class_names=CLASS_NAMES[name],
+            class_names=registry.DATASETS[name].class_names,
             source=source,
             source_detail=detail,
             is_sample=source == "bundled_sample",
@@ -333,24 +325,31 @@ def _load_uncached(name: str) -> Dataset:
             path, url, arrays = _download(name)
             return made("download", url, arrays)
         except (ValueError, OSError) as error:  # URLError and timeouts are OSErrors
-            notes.append(f"Download of {DISPLAY_NAMES[name]} failed: {error}")
-    path = BUNDLED_DIR / BUNDLED_FILES[name]
+            notes.append(f"Download of {registry.DATASETS[name].title} failed: {error}")
+    path = BUNDLED_DIR / registry.DATASETS[name].bundled_file
     return made("bundled_sample", str(path), _bundled(name))
 
 
 # --- the shared, per-process copy -----------------------------------------------------------------
 
 _loaded: dict[str, Dataset] = {}
-_locks = {name: threading.Lock() for name in DATASET_NAMES}
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock(name: str) -> threading.Lock:
+    """The lock of one data set (created on first use: a test may register a data set)."""
+    with _locks_guard:
+        return _locks.setdefault(name, threading.Lock())
 
 
 def load_dataset(name: str) -> Dataset:
-    """The data set `name` ("mnist" or "fashion_mnist"), loaded once per process and shared."""
+    """The data set `name` (a key of nnlab.registry.DATASETS), loaded once per process, shared."""
     _check_name(name)
     dataset = _loaded.get(name)
     if dataset is not None:
         return dataset
-    with _locks[name]:  # a second thread waits here and then finds the first one's result
+    with _lock(name):  # a second thread waits here and then finds the first one's result
         dataset = _loaded.get(name)
         if dataset is None:
             dataset = _load_uncached(name)
@@ -366,8 +365,8 @@ def loaded_dataset(name: str) -> Dataset | None:
 
 def clear_cache() -> None:
     """Forget the loaded data sets (for tests; the next load reads the sources again)."""
-    for name in DATASET_NAMES:
-        with _locks[name]:
+    for name in list(_loaded):
+        with _lock(name):
             _loaded.pop(name, None)
 
 
@@ -382,7 +381,7 @@ def probe(name: str) -> tuple[str, str]:
         return candidates[0].source, str(candidates[0].path)
     if not _offline():
         return "download", DOWNLOAD_BASE
-    return "bundled_sample", str(BUNDLED_DIR / BUNDLED_FILES[name])
+    return "bundled_sample", str(BUNDLED_DIR / registry.DATASETS[name].bundled_file)
 
 
 def probe_source(name: str) -> str:

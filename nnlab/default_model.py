@@ -1,7 +1,10 @@
 """The digit model that ships with NN Lab, so the Draw page works before anyone trains.
 
 It is made by `scripts/train_default_model.py`; how, on which data and how well it does is
-recorded beside it in `assets/default_digit_model.json` (and in docs/DEFAULT_MODEL.md).
+recorded beside it in `assets/default_digit_model.json` (and in docs/DEFAULT_MODEL.md). The app
+reads the NumPy copy, `assets/default_digit_model.npz` (written by
+`scripts/export_default_network.py`), so it never imports TensorFlow; scripts may still load the
+Keras file.
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from nnlab.network import Network
 from nnlab.spec import RunSpec
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 DEFAULT_MODEL_PATH = ASSETS / "default_digit_model.keras"
 DEFAULT_MODEL_RECORD = ASSETS / "default_digit_model.json"
+DEFAULT_NETWORK_PATH = ASSETS / "default_digit_model.npz"
 
 _lock = threading.Lock()  # sessions may ask for it at once; load it one time only
 
@@ -37,6 +42,22 @@ def load_default_model() -> Any:
     """The shipped small CNN for digits (a keras.Model taking uint8 (28, 28) images)."""
     with _lock:
         return _load()
+
+
+@functools.cache
+def _load_network() -> Network:
+    if not DEFAULT_NETWORK_PATH.exists():
+        raise ValueError(
+            f"The default digit network is missing ({DEFAULT_NETWORK_PATH.name}); "
+            "run `python scripts/export_default_network.py` to make it."
+        )
+    return Network.from_bytes(DEFAULT_NETWORK_PATH.read_bytes())
+
+
+def load_default_network() -> Network:
+    """The shipped small CNN as a NumPy Network (no TensorFlow), read once per process."""
+    with _lock:
+        return _load_network()
 
 
 def default_model_record() -> dict[str, Any]:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import io
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 from scipy import ndimage
+
+if TYPE_CHECKING:
+    from nnlab.network import Network
 
 IMAGE_SIDE = 28
 DIGIT_BOX = 20  # MNIST scales each digit's longer side to 20 px inside the 28 px square
@@ -162,26 +165,21 @@ def preprocess_photo(data: bytes) -> np.ndarray | None:
 # --- prediction -------------------------------------------------------------------------------
 
 
-def _has_rescaling(model: Any) -> bool:
-    return any(type(layer).__name__ == "Rescaling" for layer in getattr(model, "layers", []))
-
-
-def model_inputs(model: Any, images: np.ndarray) -> np.ndarray:
-    """Images in [0, 1], (n, 28, 28) -> the array this model takes (uint8 if it rescales inside)."""
+def model_inputs(network: Network, images: np.ndarray) -> np.ndarray:
+    """Images in [0, 1], (n, 28, 28) -> the array this network takes (uint8 if it rescales)."""
     images = np.asarray(images, dtype=np.float32)
     if images.ndim == 2:
         images = images[None]
-    if _has_rescaling(model):
+    if "Rescaling" in network.kinds:
         batch = np.round(np.clip(images, 0.0, 1.0) * 255.0).astype(np.uint8)
     else:
         batch = images  # models without Rescaling (e.g. tutorial 000's) were fed x / 255.0
-    input_shape = tuple(model.input_shape[1:])
-    return batch.reshape((len(batch), *input_shape))
+    return batch.reshape((len(batch), *network.input_shape))
 
 
-def class_probabilities(model: Any, images: np.ndarray) -> np.ndarray:
-    """(n, 10) probabilities for images in [0, 1]; calls the model directly (fast for one image)."""
-    outputs = np.asarray(model(model_inputs(model, images), training=False), dtype=np.float64)
+def class_probabilities(network: Network, images: np.ndarray) -> np.ndarray:
+    """(n, 10) probabilities for images in [0, 1], from the NumPy network (fast for one image)."""
+    outputs = np.asarray(network.predict(model_inputs(network, images)), dtype=np.float64)
     outputs = outputs.reshape(len(outputs), -1)
     totals = outputs.sum(axis=1, keepdims=True)
     if np.all(outputs >= 0) and np.allclose(totals, 1.0, atol=1e-3):
@@ -193,9 +191,9 @@ def class_probabilities(model: Any, images: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=1, keepdims=True)
 
 
-def predict_digit(model: Any, rgba: np.ndarray | None) -> np.ndarray | None:
+def predict_digit(network: Network, rgba: np.ndarray | None) -> np.ndarray | None:
     """Class probabilities (10,) for canvas pixels, or None when the canvas is blank."""
     image = preprocess_drawing(rgba)
     if image is None:
         return None
-    return class_probabilities(model, image)[0]
+    return class_probabilities(network, image)[0]

@@ -1,8 +1,9 @@
 """How well a model does on the test images: loss, accuracy, confusion matrix, per-class figures
 and the misclassified samples, computed in NumPy from the model's output probabilities.
 
-Only `predict_probabilities` touches Keras (and imports it when first called); every other
-function takes plain arrays, so it is testable on hand-made probabilities.
+Only `predict_probabilities` runs the model (an nnlab.network.Network, in NumPy: no Keras in the
+app's process); every other function takes plain arrays, so it is testable on hand-made
+probabilities.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from nnlab.network import Network
 from nnlab.spec import LOSSES, NUM_CLASSES
 
 EPSILON = 1e-7  # Keras' backend.epsilon(): keeps log() finite, as Keras' losses do
@@ -71,6 +73,26 @@ class Evaluation:
     def samples(self, true_label: int, predicted_label: int) -> np.ndarray:
         """Test indices with this true and predicted class (a confusion-matrix cell), in order."""
         return np.flatnonzero((self.labels == true_label) & (self.predictions == predicted_label))
+
+    def cell_samples(
+        self, true_label: int | None, predicted_label: int | None
+    ) -> list[tuple[int, int, int, float]]:
+        """(index, true, predicted, confidence) of the images a filter picks, in showing order.
+
+        A diagonal cell (the same class on both sides) lists right answers, least sure first:
+        those are the ones nearly got wrong. Anything else lists mistakes, most confident first.
+        """
+        if true_label is not None and true_label == predicted_label:
+            indices = self.samples(true_label, predicted_label)
+            confidences = self.probabilities[indices, predicted_label]
+            order = np.argsort(confidences, kind="stable")
+            return [
+                (int(indices[i]), true_label, predicted_label, float(confidences[i])) for i in order
+            ]
+        return [
+            (mistake.index, mistake.true_label, mistake.predicted_label, mistake.confidence)
+            for mistake in self.mistakes(true_label, predicted_label)
+        ]
 
     def per_class_rows(self) -> list[dict[str, Any]]:
         """One row per class: name, images, accuracy, precision, recall."""
@@ -205,52 +227,27 @@ def evaluate_probabilities(
     )
 
 
-# --- with a Keras model ---------------------------------------------------------------------------
+# --- with a network ------------------------------------------------------------------------------
 
 
-def _model_input_shape(model: Any) -> tuple | None:
-    try:
-        return tuple(model.inputs[0].shape)
-    except (AttributeError, IndexError, TypeError, ValueError):
-        return None
-
-
-def _shaped_for(model: Any, images: np.ndarray) -> np.ndarray:
-    """The uint8 images reshaped to what the model takes: (N,28,28), (N,784) or (N,28,28,1)."""
-    shape = _model_input_shape(model)
-    if shape is None or len(shape) == 3:
-        return images
-    if len(shape) == 2:
-        return images.reshape(len(images), -1)
-    if len(shape) == 4:
-        return images[..., np.newaxis]
-    raise ValueError(f"This model takes inputs of shape {shape}, not 28x28 images.")
-
-
-def predict_probabilities(model: Any, images: np.ndarray, batch_size: int = 1024) -> np.ndarray:
-    """The model's (N, 10) outputs for uint8 images, by calling it directly batch by batch."""
-    import keras  # here, not at module level: importing TensorFlow costs seconds
-
-    if batch_size < 1:
+def predict_probabilities(
+    network: Network, images: np.ndarray, batch_size: int | None = None
+) -> np.ndarray:
+    """The network's (N, 10) outputs for uint8 images (N, 28, 28), in NumPy, chunk by chunk."""
+    if batch_size is not None and batch_size < 1:
         raise ValueError(f"Batch size must be at least 1; got {batch_size}.")
-    inputs = _shaped_for(model, images)
-    outputs = [
-        # A direct call skips model.predict's large fixed cost (building a predict function).
-        keras.ops.convert_to_numpy(model(inputs[start : start + batch_size], training=False))
-        for start in range(0, len(inputs), batch_size)
-    ]
-    return np.concatenate(outputs).astype(np.float32, copy=False)
+    return network.predict(images, batch_size=batch_size)
 
 
 def evaluate(
-    model: Any,
+    network: Network,
     dataset: Any,
     loss: str = "sparse_categorical_crossentropy",
-    batch_size: int = 1024,
+    batch_size: int | None = None,
 ) -> Evaluation:
-    """Evaluate `model` on the test split of `dataset` (an nnlab Dataset)."""
+    """Evaluate `network` (an nnlab.network.Network) on the test split of `dataset`."""
     started = time.perf_counter()
-    probabilities = predict_probabilities(model, dataset.x_test, batch_size)
+    probabilities = predict_probabilities(network, dataset.x_test, batch_size)
     return evaluate_probabilities(
         probabilities,
         dataset.y_test,

@@ -1,6 +1,7 @@
 """Looking inside a trained model: weights as images, filters, histograms, every layer's output.
 
-Compute functions return arrays (and plain dicts); the Inside page only displays them.
+Compute functions take an nnlab.network.Network (NumPy arrays, no Keras) and return arrays (and
+plain dicts); the Inside page only displays them.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from nnlab.network import NetLayer, Network
 from nnlab.numpy_net import NumpyLayer
 
 MAX_TILES = 256  # more hidden units than this are not drawn one by one
@@ -36,9 +38,9 @@ def png_data_url(pixels: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def weighted_layers(model: Any) -> list[Any]:
+def weighted_layers(network: Network) -> list[NetLayer]:
     """The layers that hold weights (Dense, Conv2D, ...), in order."""
-    return [layer for layer in model.layers if layer.weights]
+    return [layer for layer in network.layers if layer.weights]
 
 
 def signed_colours(values: np.ndarray, limit: float | None = None) -> np.ndarray:
@@ -65,33 +67,33 @@ def tile(images: np.ndarray, columns: int, gap: int = 1, scale: int = 4) -> np.n
     return np.kron(grid, np.ones((scale, scale, 1), dtype=np.uint8))
 
 
-def first_dense_weight_images(model: Any) -> np.ndarray | None:
+def first_dense_weight_images(network: Network) -> np.ndarray | None:
     """(units, 28, 28) weights of the first Dense layer if it reads the 784 pixels, else None."""
-    layers = weighted_layers(model)
-    if not layers or type(layers[0]).__name__ != "Dense":
+    layers = weighted_layers(network)
+    if not layers or layers[0].kind != "Dense":
         return None
-    kernel = np.asarray(layers[0].kernel.numpy())
+    kernel = layers[0].weights[0]
     if kernel.shape[0] != 784:
         return None
     return kernel.T[:MAX_TILES].reshape(-1, 28, 28)
 
 
-def first_conv_filters(model: Any) -> np.ndarray | None:
+def first_conv_filters(network: Network) -> np.ndarray | None:
     """(filters, k, k) kernels of the first Conv2D layer (first input channel), else None."""
-    layers = weighted_layers(model)
-    if not layers or type(layers[0]).__name__ != "Conv2D":
+    layers = weighted_layers(network)
+    if not layers or layers[0].kind != "Conv2D":
         return None
-    kernel = np.asarray(layers[0].kernel.numpy())  # (k, k, channels in, filters)
+    kernel = layers[0].weights[0]  # (k, k, channels in, filters)
     return np.moveaxis(kernel[:, :, 0, :], -1, 0)[:MAX_TILES]
 
 
-def weight_histograms(model: Any, bins: int = 40) -> list[dict[str, Any]]:
+def weight_histograms(network: Network, bins: int = 40) -> list[dict[str, Any]]:
     """Per weighted layer: histograms of its weights and biases (counts and bin edges)."""
     rows = []
-    for layer in weighted_layers(model):
-        for variable in layer.weights:
-            values = np.asarray(variable.numpy()).ravel()
-            kind = "bias" if variable.path.endswith("bias") else "weights"
+    for layer in weighted_layers(network):
+        for index, variable in enumerate(layer.weights):
+            values = variable.ravel()
+            kind = "bias" if index == 1 else "weights"  # NetLayer weights are (kernel, bias)
             counts, edges = np.histogram(values, bins=bins if kind == "weights" else min(bins, 20))
             rows.append(
                 {
@@ -107,19 +109,12 @@ def weight_histograms(model: Any, bins: int = 40) -> list[dict[str, Any]]:
     return rows
 
 
-def layer_outputs(model: Any, batch: np.ndarray) -> list[LayerOutput]:
-    """Every layer's output for a batch of one image (as the model takes it)."""
-    import keras
-
-    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
-    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
-    probe = keras.Model(inputs=inputs, outputs=[layer.output for layer in layers])
-    outputs = probe(batch, training=False)
-    if not isinstance(outputs, (list, tuple)):
-        outputs = [outputs]
+def layer_outputs(network: Network, batch: np.ndarray) -> list[LayerOutput]:
+    """Every layer's output for a batch of one image (as the network takes it), in NumPy."""
+    kinds = {layer.name: layer.kind for layer in network.layers}
     return [
-        LayerOutput(name=layer.name, kind=type(layer).__name__, values=np.asarray(output)[0])
-        for layer, output in zip(layers, outputs, strict=True)
+        LayerOutput(name=name, kind=kinds[name], values=output[0])
+        for name, output in network.forward_steps(batch)
     ]
 
 
@@ -134,8 +129,8 @@ def feature_map_tiles(values: np.ndarray, limit: int = 64) -> np.ndarray:
 _DOT_COLOURS = {"Conv2D": "#fde68a", "Dense": "#bbf7d0", "InputLayer": "#e0e7ff"}
 
 
-def model_dot(model: Any) -> str:
-    """A Graphviz DOT diagram of any Keras model's layers (for uploads without a RunSpec)."""
+def model_dot(network: Network) -> str:
+    """A Graphviz DOT diagram of any network's layers (for uploads without a RunSpec)."""
     lines = [
         "digraph model {",
         # Top to bottom like model.summary(): a left-to-right row of a dozen boxes is unreadable.
@@ -147,12 +142,11 @@ def model_dot(model: Any) -> str:
         '  edge [color="#6b7280"];',
     ]
     previous = None
-    for number, layer in enumerate(model.layers):
-        try:
-            shape = "×".join(str(size) for size in layer.output.shape[1:])
-        except (AttributeError, ValueError, TypeError):
-            shape = ""
-        kind = type(layer).__name__
+    for number, (layer, output_shape) in enumerate(
+        zip(network.layers, network.shapes, strict=True)
+    ):
+        shape = "×".join(str(size) for size in output_shape)
+        kind = layer.kind
         label = f"{kind}: {layer.name}" + (f"\\n{shape}" if shape else "")
         label = label.replace('"', "'")  # a quote would end the DOT string
         colour = _DOT_COLOURS.get(kind, "#f3f4f6")

@@ -15,19 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from nnlab import registry
 from nnlab.i18n import LANGUAGES
 from nnlab.presets import PRESETS
-from nnlab.spec import (
-    DATASETS,
-    HIDDEN_ACTIVATIONS,
-    LOSSES,
-    MAX_HIDDEN_LAYERS,
-    OPTIMIZERS,
-    OUTPUT_ACTIVATIONS,
-    VALIDATIONS,
-    LayerSpec,
-    RunSpec,
-)
+from nnlab.spec import MAX_HIDDEN_LAYERS, LayerSpec, RunSpec, field_choices
 
 PRESET_PARAM = "preset"
 LANGUAGE_PARAM = "lang"
@@ -57,17 +48,23 @@ FIELD_PARAMS: dict[str, str] = {
 }
 PARAM_OF_FIELD: dict[str, str] = {field: param for param, field in FIELD_PARAMS.items()}
 SPEC_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RunSpec))
-# Parameters Streamlit itself reads (embedding options); a link may carry them, they are not ours.
-_FOREIGN_PARAMS = frozenset({"embed", "embed_options"})
+# Parameters other parts of the app own: Streamlit's embedding, and the student's lab (pages._lab).
+_FOREIGN_PARAMS = frozenset({"embed", "embed_options", "lab"})
 
-# Short names in links; the full Keras names are accepted too.
-LOSS_ALIASES = {
-    "scce": "sparse_categorical_crossentropy",
-    "cce": "categorical_crossentropy",
-    "mse": "mean_squared_error",
-}
-_ALIAS_OF_LOSS = {loss: alias for alias, loss in LOSS_ALIASES.items()}
-DATASET_ALIASES = {"fashion": "fashion_mnist", "digits": "mnist"}
+
+def loss_aliases() -> dict[str, str]:
+    """Short loss names in links -> Keras names (the full names are accepted too)."""
+    return {entry.alias: key for key, entry in registry.LOSSES.items()}
+
+
+def dataset_aliases() -> dict[str, str]:
+    """Other names a link may give a data set -> its key."""
+    return {alias: key for key, entry in registry.DATASETS.items() for alias in entry.link_aliases}
+
+
+# Kept for importers; links read the registry at call time.
+LOSS_ALIASES = loss_aliases()
+DATASET_ALIASES = dataset_aliases()
 NO_LAYERS = "none"
 LAYER_SEPARATOR = "."
 # A link is typed or pasted by people: anything longer than this is not a real setting.
@@ -144,13 +141,14 @@ def parse_layers(text: str) -> tuple[LayerSpec, ...]:
             raise ValueError(
                 f"Cannot read layer {token!r}: write d<units><activation> (d128relu) or "
                 f"c<filters>k<kernel><activation> (c32k3relu), activations "
-                f"{', '.join(HIDDEN_ACTIVATIONS)}."
+                f"{', '.join(registry.hidden_activations())}."
             )
     return tuple(layers)
 
 
-def _parse_choice(text: str, choices: tuple[str, ...], aliases: Mapping[str, str]) -> str:
-    value = aliases.get(text.strip().lower(), text.strip().lower())
+def _parse_choice(text: str, field_name: str, aliases: Mapping[str, str] | None = None) -> str:
+    choices = field_choices(field_name)
+    value = (aliases or {}).get(text.strip().lower(), text.strip().lower())
     if value not in choices:
         raise ValueError(f"Choose one of {', '.join(choices)}; got {text!r}.")
     return value
@@ -187,16 +185,16 @@ def _parse_train_size(text: str) -> int | None:
 
 
 _PARSERS: dict[str, Any] = {
-    "dataset": lambda text: _parse_choice(text, DATASETS, DATASET_ALIASES),
+    "dataset": lambda text: _parse_choice(text, "dataset", dataset_aliases()),
     "train_size": _parse_train_size,
-    "validation": lambda text: _parse_choice(text, VALIDATIONS, {}),
+    "validation": lambda text: _parse_choice(text, "validation"),
     "validation_split": _parse_float,
     "hidden_layers": parse_layers,
     "dropout_rate": _parse_float,
     "l2_weight_decay": _parse_float,
-    "output_activation": lambda text: _parse_choice(text, OUTPUT_ACTIVATIONS, {}),
-    "loss": lambda text: _parse_choice(text, LOSSES, LOSS_ALIASES),
-    "optimizer": lambda text: _parse_choice(text, OPTIMIZERS, {}),
+    "output_activation": lambda text: _parse_choice(text, "output_activation"),
+    "loss": lambda text: _parse_choice(text, "loss", loss_aliases()),
+    "optimizer": lambda text: _parse_choice(text, "optimizer"),
     "learning_rate": _parse_float,
     "momentum": _parse_float,
     "nesterov": _parse_bool,
@@ -213,7 +211,8 @@ def format_field(field_name: str, value: Any) -> str:
     if field_name == "hidden_layers":
         return format_layers(value)
     if field_name == "loss":
-        return _ALIAS_OF_LOSS.get(value, value)
+        entry = registry.LOSSES.get(value)
+        return entry.alias if entry else value
     if field_name == "train_size":
         return "all" if value is None else str(value)
     if isinstance(value, bool):

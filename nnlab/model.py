@@ -1,34 +1,34 @@
 """Spec -> Keras model; the layer table and a network diagram, with and without Keras.
 
+All three are projections of `nnlab.plan.plan(spec)`, the one walk of the architecture.
 `build_model` needs TensorFlow and imports it on first call. `layer_rows` and `network_dot` are
-pure Python twins for the page's live preview: importing TensorFlow costs 4-6 s, far too long to
-wait for on every edit. A test checks `layer_rows(spec) == summary_rows(build_model(spec))`.
+pure Python for the page's live preview: importing TensorFlow costs 4-6 s, far too long to wait
+for on every edit. A test checks `layer_rows(spec) == summary_rows(build_model(spec))`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from nnlab.spec import IMAGE_SIDE, NUM_CLASSES, RunSpec
+from nnlab import registry
+from nnlab.i18n import normalise_language, translate
+from nnlab.plan import INPUT_NAME, PlannedLayer, plan
+from nnlab.spec import RunSpec
 
-INPUT_NAME = "image"
+__all__ = ["INPUT_NAME", "build_model", "layer_rows", "network_dot", "summary_rows"]
 
 
-def _optimizer(spec: RunSpec) -> Any:
+def _keras_layer(layer: PlannedLayer, regularizer: Any) -> Any:
+    """The Keras layer for one planned layer (the input is built by keras.Input instead)."""
     import keras
 
-    if spec.optimizer == "sgd":
-        return keras.optimizers.SGD(
-            learning_rate=spec.learning_rate, momentum=spec.momentum, nesterov=spec.nesterov
-        )
-    optimizers = {
-        "adagrad": keras.optimizers.Adagrad,
-        "rmsprop": keras.optimizers.RMSprop,
-        "adam": keras.optimizers.Adam,
-    }
-    if spec.optimizer not in optimizers:
-        raise ValueError(f"Unknown optimizer {spec.optimizer!r}.")
-    return optimizers[spec.optimizer](learning_rate=spec.learning_rate)
+    arguments = dict(layer.arguments)
+    if layer.has_kernel:
+        arguments["kernel_initializer"] = keras.initializers.GlorotUniform(seed=layer.seed)
+        arguments["kernel_regularizer"] = regularizer
+    elif layer.seed is not None:  # dropout
+        arguments["seed"] = layer.seed
+    return getattr(keras.layers, layer.keras_type)(**arguments, name=layer.name)
 
 
 def build_model(spec: RunSpec) -> Any:
@@ -36,57 +36,19 @@ def build_model(spec: RunSpec) -> Any:
     if not isinstance(spec, RunSpec):
         raise ValueError(f"build_model needs a RunSpec; got {type(spec).__name__}.")
     import keras
-    from keras import layers
 
-    # Every random part is seeded from the spec, layer by layer, so two runs of one spec start
-    # from the same weights and drop the same units without touching Keras' process-wide seed
-    # (another student's run may be training in this process at the same time).
-    seeds = iter(range(spec.seed, spec.seed + 1000))
+    # Every random part is seeded from the spec, layer by layer (the plan hands out the seeds),
+    # so two runs of one spec start from the same weights and drop the same units without
+    # touching Keras' process-wide seed (another student's run may train in this process).
     regularizer = keras.regularizers.L2(spec.l2_weight_decay) if spec.l2_weight_decay else None
-
-    def kernel_initializer() -> Any:
-        return keras.initializers.GlorotUniform(seed=next(seeds))
-
-    inputs = keras.Input(shape=(IMAGE_SIDE, IMAGE_SIDE), dtype="uint8", name=INPUT_NAME)
-    # Normalising inside the model keeps the data uint8: half the memory of float32 copies.
-    x = layers.Rescaling(1.0 / 255, name="rescaling")(inputs)
-    conv_layers = [layer for layer in spec.hidden_layers if layer.kind == "conv"]
-    dense_layers = [layer for layer in spec.hidden_layers if layer.kind == "dense"]
-    if conv_layers:
-        x = layers.Reshape((IMAGE_SIDE, IMAGE_SIDE, 1), name="reshape")(x)
-        for number, layer in enumerate(conv_layers, start=1):
-            x = layers.Conv2D(
-                filters=layer.filters,
-                kernel_size=layer.kernel_size,
-                activation=layer.activation,
-                padding="valid",
-                kernel_initializer=kernel_initializer(),
-                kernel_regularizer=regularizer,
-                name=f"conv_{number}",
-            )(x)
-            x = layers.MaxPooling2D(pool_size=2, name=f"pool_{number}")(x)
-    x = layers.Flatten(name="flatten")(x)
-    if conv_layers and spec.dropout_rate > 0:
-        x = layers.Dropout(spec.dropout_rate, seed=next(seeds), name="conv_dropout")(x)
-    for number, layer in enumerate(dense_layers, start=1):
-        x = layers.Dense(
-            units=layer.units,
-            activation=layer.activation,
-            kernel_initializer=kernel_initializer(),
-            kernel_regularizer=regularizer,
-            name=f"hidden_{number}",
-        )(x)
-        if spec.dropout_rate > 0:
-            x = layers.Dropout(spec.dropout_rate, seed=next(seeds), name=f"dropout_{number}")(x)
-    outputs = layers.Dense(
-        NUM_CLASSES,
-        activation=spec.output_activation,
-        kernel_initializer=kernel_initializer(),
-        kernel_regularizer=regularizer,
-        name="output",
-    )(x)
-    model = keras.Model(inputs, outputs, name="nnlab_model")
-    model.compile(optimizer=_optimizer(spec), loss=spec.loss, metrics=["accuracy"])
+    first, *rest = plan(spec)
+    inputs = keras.Input(**first.arguments, name=first.name)
+    x = inputs
+    for layer in rest:
+        x = _keras_layer(layer, regularizer)(x)
+    model = keras.Model(inputs, x, name="nnlab_model")
+    optimizer = registry.OPTIMIZERS[spec.optimizer].make(spec)
+    model.compile(optimizer=optimizer, loss=spec.loss, metrics=["accuracy"])
     return model
 
 
@@ -113,71 +75,14 @@ def summary_rows(model: Any) -> list[dict[str, Any]]:
 
 def layer_rows(spec: RunSpec) -> list[dict[str, Any]]:
     """The same rows as `summary_rows(build_model(spec))`, computed without Keras."""
-    side = IMAGE_SIDE
-    rows: list[dict[str, Any]] = [
-        {"layer": INPUT_NAME, "type": "InputLayer", "output_shape": (None, side, side)},
-        {"layer": "rescaling", "type": "Rescaling", "output_shape": (None, side, side)},
-    ]
-    conv_layers = [layer for layer in spec.hidden_layers if layer.kind == "conv"]
-    dense_layers = [layer for layer in spec.hidden_layers if layer.kind == "dense"]
-    width = side * side
-    if conv_layers:
-        channels = 1
-        rows.append({"layer": "reshape", "type": "Reshape", "output_shape": (None, side, side, 1)})
-        for number, layer in enumerate(conv_layers, start=1):
-            params = (layer.kernel_size**2 * channels + 1) * layer.filters
-            side = side - layer.kernel_size + 1
-            channels = layer.filters
-            rows.append(
-                {
-                    "layer": f"conv_{number}",
-                    "type": "Conv2D",
-                    "output_shape": (None, side, side, channels),
-                    "params": params,
-                }
-            )
-            side //= 2
-            rows.append(
-                {
-                    "layer": f"pool_{number}",
-                    "type": "MaxPooling2D",
-                    "output_shape": (None, side, side, channels),
-                }
-            )
-        width = side * side * channels
-    rows.append({"layer": "flatten", "type": "Flatten", "output_shape": (None, width)})
-    if conv_layers and spec.dropout_rate > 0:
-        rows.append({"layer": "conv_dropout", "type": "Dropout", "output_shape": (None, width)})
-    for number, layer in enumerate(dense_layers, start=1):
-        rows.append(
-            {
-                "layer": f"hidden_{number}",
-                "type": "Dense",
-                "output_shape": (None, layer.units),
-                "params": (width + 1) * layer.units,
-            }
-        )
-        width = layer.units
-        if spec.dropout_rate > 0:
-            rows.append(
-                {"layer": f"dropout_{number}", "type": "Dropout", "output_shape": (None, width)}
-            )
-    rows.append(
-        {
-            "layer": "output",
-            "type": "Dense",
-            "output_shape": (None, NUM_CLASSES),
-            "params": (width + 1) * NUM_CLASSES,
-        }
-    )
     return [
         {
-            "layer": row["layer"],
-            "type": row["type"],
-            "output_shape": _shape_text(row["output_shape"]),
-            "params": row.get("params", 0),
+            "layer": layer.name,
+            "type": layer.keras_type,
+            "output_shape": _shape_text(layer.output_shape),
+            "params": layer.params,
         }
-        for row in rows
+        for layer in plan(spec)
     ]
 
 
@@ -186,45 +91,60 @@ def _dot_text(text: str) -> str:
     return text.replace('"', '\\"')
 
 
-def network_dot(spec: RunSpec) -> str:
+def _diagram_nodes(spec: RunSpec, language: str) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """(id, label, fill colour) of each box, and the label of the edge into each box after one."""
+
+    def text(key: str, **values: object) -> str:
+        return translate(f"diagram.{key}", language, **values)
+
+    layers = plan(spec)
+    side = layers[0].output_shape[1]
+    pixels = text("pixels", side=side, count=side * side)
+    nodes = [("input", f"{text('input')}\\n{pixels}", "#e0e7ff")]
+    edges: list[str] = []
+    dropout = f"\\n{text('dropout', rate=f'{spec.dropout_rate:g}')}" if spec.dropout_rate else ""
+    has_conv = any(layer.keras_type == "Conv2D" for layer in layers)
+    for position, layer in enumerate(layers):
+        weights = text("weights", count=f"{layer.params:,}")
+        if layer.keras_type == "Conv2D":
+            number = layer.name.removeprefix("conv_")
+            _, height, width, channels = layer.output_shape
+            pooled = layers[position + 1].output_shape[1]
+            title = text(
+                "conv",
+                number=number,
+                filters=layer.arguments["filters"],
+                kernel=layer.arguments["kernel_size"],
+                activation=layer.activation,
+            )
+            label = (
+                f"{title}\\n{height}×{width}×{channels}\\n{text('max_pool')} → "
+                f"{pooled}×{pooled}×{channels}"
+            )
+            nodes.append((layer.name, label, "#fde68a"))
+            edges.append(weights)
+        elif layer.keras_type == "Flatten" and has_conv:
+            values = text("values", count=f"{layer.output_shape[1]:,}")
+            nodes.append(("flatten", f"{text('flatten')}\\n{values}{dropout}", "#f3f4f6"))
+            edges.append("")
+        elif layer.keras_type == "Dense" and layer.source is not None:
+            units = layer.arguments["units"]
+            word = "unit" if units == 1 else "units"
+            detail = text(word, count=f"{units:,}", activation=layer.activation)
+            number = layer.name.removeprefix("hidden_")
+            label = f"{text('dense', number=number)}\\n{detail}{dropout}"
+            nodes.append((layer.name, label, "#bbf7d0"))
+            edges.append(weights)
+        elif layer.name == "output":
+            detail = text("classes", count=layer.arguments["units"], activation=layer.activation)
+            nodes.append(("output", f"{text('output')}\\n{detail}", "#fecaca"))
+            edges.append(weights)
+    return nodes, edges
+
+
+def network_dot(spec: RunSpec, language: str = "en") -> str:
     """A Graphviz DOT diagram of the network, one box per layer, for st.graphviz_chart."""
-    nodes: list[tuple[str, str, str]] = []  # (id, label, fill colour)
-    edges: list[str] = []  # label of the edge into each node after the first
-    side = IMAGE_SIDE
-    channels = 1
-    width = side * side
-    nodes.append(("input", f"Input\\n{side}×{side} pixels = {width}", "#e0e7ff"))
-    conv_layers = [layer for layer in spec.hidden_layers if layer.kind == "conv"]
-    dense_layers = [layer for layer in spec.hidden_layers if layer.kind == "dense"]
-    for number, layer in enumerate(conv_layers, start=1):
-        params = (layer.kernel_size**2 * channels + 1) * layer.filters
-        side = side - layer.kernel_size + 1
-        channels = layer.filters
-        pooled = side // 2
-        label = (
-            f"Conv {number}: {layer.filters} filters {layer.kernel_size}×{layer.kernel_size}, "
-            f"{layer.activation}\\n{side}×{side}×{channels}\\nmax-pool 2×2 → "
-            f"{pooled}×{pooled}×{channels}"
-        )
-        nodes.append((f"conv_{number}", label, "#fde68a"))
-        edges.append(f"{params:,} weights")
-        side = pooled
-    if conv_layers:
-        width = side * side * channels
-        flat_dropout = f"\\ndropout {spec.dropout_rate:g}" if spec.dropout_rate > 0 else ""
-        nodes.append(("flatten", f"Flatten\\n{width:,} values{flat_dropout}", "#f3f4f6"))
-        edges.append("")
-    dropout = f"\\ndropout {spec.dropout_rate:g}" if spec.dropout_rate > 0 else ""
-    for number, layer in enumerate(dense_layers, start=1):
-        params = (width + 1) * layer.units
-        unit_word = "unit" if layer.units == 1 else "units"
-        label = f"Dense {number}\\n{layer.units:,} {unit_word}, {layer.activation}{dropout}"
-        nodes.append((f"hidden_{number}", label, "#bbf7d0"))
-        edges.append(f"{params:,} weights")
-        width = layer.units
-    params = (width + 1) * NUM_CLASSES
-    nodes.append(("output", f"Output\\n{NUM_CLASSES} classes, {spec.output_activation}", "#fecaca"))
-    edges.append(f"{params:,} weights")
+    nodes, edges = _diagram_nodes(spec, normalise_language(language))
     lines = [
         "digraph network {",
         '  rankdir="TB";',  # top to bottom: fits the narrow preview column, like model.summary()

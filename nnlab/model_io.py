@@ -3,7 +3,8 @@
 A `.keras` file is a zip (config.json, metadata.json, model.weights.h5); NN Lab adds
 `nnlab.json` holding the RunSpec, so reloading restores the settings. Uploads are checked before
 Keras sees them (size, zip integrity, no Lambda or custom code), then loaded with
-`safe_mode=True`, then checked to take 28x28 images and give 10 outputs.
+`safe_mode=True`, then checked to take 28x28 images and give 10 outputs. `network_from_model_file`
+then copies the weights into a NumPy `Network` (it runs in a worker; the app never imports Keras).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nnlab.network import Network
+from nnlab.registry import DATASETS
 from nnlab.spec import NUM_CLASSES, RunSpec
 
 MAX_MODEL_BYTES = 100 * 1024 * 1024  # 20 M parameters (the lab's limit) take ~80 MB as float32
@@ -26,6 +29,7 @@ HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 # Layers that run arbitrary Python, so a file holding them is refused outright.
 CODE_LAYERS = {"Lambda", "TFOpLambda", "SlicingOpLambda", "__lambda__"}
 ACCEPTED_INPUT_SHAPES = {(28, 28), (784,), (28, 28, 1)}
+REFERENCE_IMAGES = 100  # test images whose Keras outputs are kept with a loaded network
 
 
 @dataclass(frozen=True)
@@ -268,10 +272,37 @@ def load_model_bytes(
         except ValueError:
             spec = None  # settings from another version: the model still works
         dataset = record.get("dataset")
-        dataset_name = dataset if dataset in ("mnist", "fashion_mnist") else None
+        dataset_name = dataset if dataset in DATASETS else None
         label = record.get("label") if isinstance(record.get("label"), str) else None
     return LoadedModel(
         model=model, spec=spec, dataset_name=dataset_name, label=label, added_rescaling=added
+    )
+
+
+@dataclass(frozen=True)
+class LoadedNetwork:
+    """An uploaded model file read into a NumPy Network, with what came with it."""
+
+    network: Network  # runs the model in NumPy, in the app's process
+    spec: RunSpec | None  # the RunSpec stored by NN Lab, if the file has one
+    label: str | None  # the label NN Lab saved it under, if any
+    dataset_name: str  # "mnist" or "fashion_mnist": the file's own, else the one asked for
+
+
+def network_from_model_file(data: bytes, filename: str, dataset_name: str) -> LoadedNetwork:
+    """Check and load an uploaded model file (in a worker: imports Keras) as a NumPy Network."""
+    from nnlab.datasets import load_dataset
+    from nnlab.network import network_from_keras
+
+    loaded = load_model_bytes(data, filename)
+    dataset_name = loaded.dataset_name or dataset_name
+    try:
+        images = load_dataset(dataset_name).x_test[:REFERENCE_IMAGES]
+    except (OSError, ValueError):  # no data: the network still works, just without Keras' check
+        images = None
+    network = network_from_keras(loaded.model, images, dataset_name if images is not None else None)
+    return LoadedNetwork(
+        network=network, spec=loaded.spec, label=loaded.label, dataset_name=dataset_name
     )
 
 

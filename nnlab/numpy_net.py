@@ -1,8 +1,9 @@
 """The same network in plain NumPy: a forward pass layer by layer, as tutorial 001 computes it.
 
 A network here is a list of `(W, b, activation_name)` tuples: `a = x @ W + b`, then the named
-activation. `dense_layers_of` reads that list out of a trained Keras Dense model, so the student
-can check that Keras does nothing more than these matrix products.
+activation. `dense_layers_of` reads that list out of a trained model (an nnlab.network.Network
+holding only Dense layers), and `reference_difference` compares the result with the outputs
+Keras itself gave, so the student can check that Keras does nothing more than these products.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from typing import Any
 import numpy as np
 
 from nnlab.activations import activation
+from nnlab.network import PASS_THROUGH_KINDS, Network, images_digest
 
 NumpyLayer = tuple[np.ndarray, np.ndarray, str]  # (W, b, activation name)
 
 # Layers that change nothing at inference time, or only reshape the image into a vector.
-_PASS_THROUGH = {"InputLayer", "Dropout", "Flatten", "Reshape", "GaussianNoise", "GaussianDropout"}
+_PASS_THROUGH = {"InputLayer", "Flatten", "Reshape", *PASS_THROUGH_KINDS}
 
 
 @dataclass(frozen=True)
@@ -110,17 +112,11 @@ def shape_formula(steps: list[LayerStep]) -> str:
     return "\n".join(parts)
 
 
-def _activation_name(layer: Any) -> str:
-    function = getattr(layer, "activation", None)
-    name = getattr(function, "__name__", "linear")
-    return "linear" if name in ("linear", "identity") else name
-
-
-def dense_layers_of(model: Any) -> list[NumpyLayer]:
-    """(W, b, activation) for each Dense layer of a Keras model made of Dense layers only."""
+def dense_layers_of(network: Network) -> list[NumpyLayer]:
+    """(W, b, activation) for each Dense layer of a Network made of Dense layers only."""
     layers: list[NumpyLayer] = []
-    for layer in model.layers:
-        kind = type(layer).__name__
+    for layer in network.layers:
+        kind = layer.kind
         if kind in _PASS_THROUGH or kind == "Rescaling":
             continue  # Rescaling is applied by `numpy_inputs_of`
         if kind == "Activation":
@@ -129,43 +125,65 @@ def dense_layers_of(model: Any) -> list[NumpyLayer]:
                     "An Activation layer must follow a Dense layer with no activation."
                 )
             weights, biases, _ = layers[-1]
-            layers[-1] = (weights, biases, _activation_name(layer))
+            layers[-1] = (weights, biases, layer.activation)
             continue
         if kind != "Dense":
             raise ValueError(
                 f"The NumPy forward pass covers networks of Dense layers only; this model has a "
                 f"{kind} layer ({layer.name})."
             )
-        weights = np.asarray(layer.kernel.numpy(), dtype=np.float64)
-        if layer.use_bias:
-            biases = np.asarray(layer.bias.numpy(), dtype=np.float64)
+        weights = np.asarray(layer.weights[0], dtype=np.float64)
+        if len(layer.weights) == 2:
+            biases = np.asarray(layer.weights[1], dtype=np.float64)
         else:
             biases = np.zeros(weights.shape[1])
-        name = _activation_name(layer)
-        activation(name)  # a clear ValueError if NumPy has no such activation
-        layers.append((weights, biases, name))
+        activation(layer.activation)  # a clear ValueError if the tutorial has no such function
+        layers.append((weights, biases, layer.activation))
     if not layers:
         raise ValueError("This model has no Dense layers.")
     return layers
 
 
-def rescaling_of(model: Any) -> tuple[float, float]:
-    """(scale, offset) the model applies to its raw pixels first; (1, 0) without Rescaling."""
-    for layer in model.layers:
-        kind = type(layer).__name__
-        if kind == "Rescaling":
-            return float(np.squeeze(layer.scale)), float(np.squeeze(layer.offset))
-        if kind not in _PASS_THROUGH:
+def rescaling_of(network: Network) -> tuple[float, float]:
+    """(scale, offset) the network applies to its raw pixels first; (1, 0) without Rescaling."""
+    for layer in network.layers:
+        if layer.kind == "Rescaling":
+            scale = np.squeeze(np.asarray(layer.config.get("scale", 1.0), dtype=np.float64))
+            offset = np.squeeze(np.asarray(layer.config.get("offset", 0.0), dtype=np.float64))
+            if scale.ndim or offset.ndim:
+                raise ValueError(
+                    "This model rescales each pixel differently; NN Lab cannot show it."
+                )
+            return float(scale), float(offset)
+        if layer.kind not in _PASS_THROUGH:
             break
     return 1.0, 0.0
 
 
-def numpy_inputs_of(model: Any, images: np.ndarray) -> np.ndarray:
+def numpy_inputs_of(network: Network, images: np.ndarray) -> np.ndarray:
     """Raw images (n, 28, 28) as the first Dense layer sees them: rescaled, one row each."""
-    scale, offset = rescaling_of(model)
+    scale, offset = rescaling_of(network)
     images = np.asarray(images)
     flat = images.reshape(len(images), -1).astype(np.float64)
     return flat * scale + offset
+
+
+def reference_difference(network: Network, dataset: Any) -> float | None:
+    """Largest |NumPy - Keras| output over the images Keras ran when the network was made.
+
+    None when the network holds no Keras outputs, or they were computed on other images (another
+    data set, or another copy of it: the full MNIST instead of the bundled sample).
+    """
+    outputs = network.reference_outputs
+    if outputs is None or network.reference_inputs_dataset != getattr(dataset, "name", None):
+        return None
+    images = dataset.x_test[: len(outputs)]
+    if len(images) < len(outputs):
+        return None
+    digest = network.reference_inputs_digest
+    if digest is not None and images_digest(images) != digest:
+        return None
+    return float(np.max(np.abs(network.predict(images).astype(np.float64) - outputs)))
 
 
 def batch_inference(

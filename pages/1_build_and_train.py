@@ -1,7 +1,7 @@
 """Build & Train: set up a network and its training, watch it learn live, compare runs.
 
-Renders without TensorFlow: the preview uses nnlab.model's pure-Python layer table and diagram;
-TensorFlow is imported by the training run's worker thread when Train is pressed.
+Renders without TensorFlow: the preview uses nnlab's pure-Python layer plan; training happens in
+the engine's worker processes, and the live panel reads their progress.
 """
 
 from __future__ import annotations
@@ -11,18 +11,22 @@ import streamlit as st
 
 from nnlab import PRESETS
 from nnlab.model import layer_rows, network_dot
+from nnlab.spec import SpecError
 from pages import _spec_widgets as keys
+from pages import _state as state
 from pages._build_controls import architecture_controls, data_controls, training_controls
 from pages._build_data import show_dataset
+from pages._build_history import run_history
+from pages._build_live import live_panel
 from pages._build_presets import preset_picker
-from pages._build_runs import can_start_run, runs_section, start_run
-from pages._common import preset_title, t
-from pages._models import session_runs
-from pages._share import PENDING_SPEC_KEY, code_export, glossary, share_controls
+from pages._build_runs import can_start_run, lab_runs, start_run
+from pages._common import lang, preset_title, t
+from pages._lab import store_notices
+from pages._share import code_export, glossary, share_controls
 
 # A preset button or a share link leaves (RunSpec, preset_key | None) here; load it into the
 # widgets before any of them is drawn (Streamlit forbids changing a drawn widget's value).
-pending = st.session_state.pop(PENDING_SPEC_KEY, None)
+pending = state.PENDING_SPEC.pop()
 if pending is not None:
     pending_spec, pending_preset = pending
     keys.load_spec(pending_spec, pending_preset)
@@ -31,14 +35,15 @@ else:
 
 try:
     spec, spec_error = keys.read_spec(), None
-except ValueError as error:
-    spec, spec_error = None, str(error)
+except ValueError as error:  # a SpecError: translated by its text key and values
+    spec, spec_error = None, error.message(lang()) if isinstance(error, SpecError) else str(error)
 preset_key = st.session_state.get(keys.PRESET_KEY)
 
 st.title(f":material/model_training: {t('build.title')}")
 st.caption(t("build.intro"))
+store_notices()
 
-with st.expander(t("build.presets"), icon=":material/menu_book:", expanded=not session_runs()):
+with st.expander(t("build.presets"), icon=":material/menu_book:", expanded=not lab_runs()):
     preset_picker(preset_key)
 if preset_key in PRESETS:
     preset = PRESETS[preset_key]
@@ -65,7 +70,7 @@ with preview:
         st.warning(t("build.preview.invalid"), icon=":material/warning:")
     else:
         st.metric(t("build.preview.parameters"), f"{spec.parameter_count():,}")
-        st.graphviz_chart(network_dot(spec), width="content")
+        st.graphviz_chart(network_dot(spec, lang()), width="content")
         st.dataframe(
             pd.DataFrame(layer_rows(spec)),
             hide_index=True,
@@ -105,7 +110,9 @@ if train_clicked and spec is not None and start_allowed:
     start_run(spec, preset_key)
 
 st.subheader(t("build.group.live"), divider="gray")
-runs_section()
+live_panel()
+st.subheader(t("build.group.history"), divider="gray")
+run_history()
 
 
 keys.remember()

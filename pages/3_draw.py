@@ -12,11 +12,11 @@ import streamlit as st
 from nnlab.datasets import CLASS_NAMES
 from nnlab.drawing import class_probabilities, preprocess_drawing, preprocess_photo
 from nnlab.inside import png_data_url
+from nnlab.registry import DATASETS
+from pages import _state as state
 from pages._common import t
 from pages._models import ModelChoice, model_upload_widget, pick_model_or_explain
 
-CURRENT_DRAWING_KEY = "current_drawing"  # (28, 28) float32 the Inside page can open up
-CLEAR_COUNT_KEY = "draw_clear_count"  # bumping it gives the canvas a new key: a blank canvas
 CANVAS_SIDE = 280
 COLOURS = {"light_on_dark": ("#000000", "#FFFFFF"), "dark_on_light": ("#FFFFFF", "#000000")}
 
@@ -39,7 +39,7 @@ def canvas_image() -> np.ndarray | None:
     )
     background, ink = COLOURS[scheme]
     st.space("medium")  # room for the canvas toolbar, which floats just above the canvas
-    clears = st.session_state.setdefault(CLEAR_COUNT_KEY, 0)
+    clears = state.CANVAS_GENERATION.get()
     result = st_canvas(
         stroke_width=width,
         stroke_color=ink,
@@ -52,8 +52,8 @@ def canvas_image() -> np.ndarray | None:
         key=f"draw_canvas_{scheme}_{clears}",
     )
     if st.button(t("draw.clear"), icon=":material/delete:", key="draw_clear"):
-        st.session_state[CLEAR_COUNT_KEY] = clears + 1
-        st.session_state.pop(CURRENT_DRAWING_KEY, None)
+        state.CANVAS_GENERATION.set(clears + 1)
+        state.CURRENT_DRAWING.pop()
         st.rerun()
     st.caption(t("draw.toolbar_help"))
     return result.image_data
@@ -88,7 +88,7 @@ def show_prediction(choice: ModelChoice, image: np.ndarray) -> None:
     )
     started = time.perf_counter()
     try:
-        probabilities = class_probabilities(choice.model, image)[0]
+        probabilities = class_probabilities(choice.network, image)[0]
     except Exception as error:  # an uploaded model that cannot run on this input
         st.error(t("draw.predict_failed", error=error))
         return
@@ -150,7 +150,7 @@ st.title(f":material/draw: {t('draw.title')}")
 st.caption(t("draw.intro"))
 chosen = choose_model()
 model_upload_widget("draw_model_upload")
-if chosen is not None and chosen.dataset_name == "fashion_mnist":
+if chosen is not None and not DATASETS[chosen.dataset_name].handwritten_digits:
     st.warning(t("draw.fashion_note"), icon=":material/checkroom:")
 
 source = st.segmented_control(
@@ -176,6 +176,6 @@ with result_column:
             st.info(t("draw.prompt"), icon=":material/draw:")
             st.caption(t("draw.prompt_detail"))
     else:
-        st.session_state[CURRENT_DRAWING_KEY] = drawing
+        state.CURRENT_DRAWING.set(drawing)
         if chosen is not None:
             show_prediction(chosen, drawing)

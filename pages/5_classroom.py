@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
 import streamlit as st
 
+from nnlab import registry
 from nnlab.challenges import CHALLENGES, Challenge, RunOutcome
+from nnlab.challenges import run_outcomes as score_runs
 from nnlab.i18n import LANGUAGES
 from nnlab.links import SPEC_FIELDS, encode_link, link_url
 from nnlab.presets import PRESETS
 from nnlab.spec import RunSpec
-from pages._common import HIDDEN_KEY, LOCKS_KEY, lang, preset_title, t
-from pages._models import session_runs
+from pages import _state as state
+from pages._common import lang, preset_title, t
+from pages._models import lab_runs
 from pages._share import (
     BUILD_PAGE_PATH,
-    CURRENT_SPEC_KEY,
-    PENDING_SPEC_KEY,
     app_base_url,
     glossary,
 )
 
-BUILD_PAGE = "pages/1_build_and_train.py"
-MEASURED_KEY = "challenge_test_accuracy"  # run_id -> test accuracy measured here (or None)
+BUILD_PAGE = registry.page("build").file
 DEFAULT_LOCKS = ("dataset", "loss", "optimizer", "learning_rate")
 
 
@@ -32,61 +29,14 @@ def field_label(name: str) -> str:
     return t(f"field.{name}")
 
 
-def history_test_accuracy(run: Any) -> float | None:
-    """The test accuracy a run's history already holds (validation on the test set), else None."""
-    rows = [row for row in run.history if row.get("val_accuracy") is not None]
-    if run.spec.validation != "test" or not rows:
-        return None
-    if run.spec.early_stopping_patience and run.spec.restore_best_weights:
-        # Keras' EarlyStopping puts back the weights of the epoch with the lowest val_loss.
-        rows = [min(rows, key=lambda row: row.get("val_loss", math.inf))]
-    return float(rows[-1]["val_accuracy"])
-
-
-def measure_test_accuracy(runs: list[Any]) -> None:
-    """Evaluate on the test set the ended runs that validated on a split (once per run)."""
-    measured = st.session_state.setdefault(MEASURED_KEY, {})
-    pending = [
-        run
-        for run in runs
-        if run.spec.validation != "test"
-        and run.status in ("finished", "stopped")
-        and run.model is not None
-        and run.history
-        and run.run_id not in measured
-    ]
-    if not pending:
-        return
-    import nnlab  # TensorFlow is already loaded: these runs trained in this process
-
-    with st.spinner(t("classroom.measuring")):
-        for run in pending:
-            try:
-                dataset = nnlab.load_dataset(run.spec.dataset)
-                evaluation = nnlab.evaluate(run.model, dataset, loss=run.spec.loss)
-                measured[run.run_id] = float(evaluation.accuracy)
-            except Exception as error:  # a broken run must not take the page down
-                measured[run.run_id] = None
-                st.warning(t("classroom.measure_failed", label=run.label, error=error))
-
-
 def run_outcomes() -> list[RunOutcome]:
-    """Every run of the session as a challenge sees it: settings and test accuracy."""
-    runs = [run for run in session_runs() if run.status != "failed"]
-    measure_test_accuracy(runs)
-    measured = st.session_state.get(MEASURED_KEY, {})
-    outcomes = []
-    for run in runs:
-        accuracy = history_test_accuracy(run)
-        if accuracy is None and run.status in ("finished", "stopped"):
-            accuracy = measured.get(run.run_id)
-        outcomes.append(RunOutcome(run.spec, accuracy, run.label))
-    return outcomes
+    """Every run of this lab as a challenge sees it (scored by nnlab.challenges)."""
+    return score_runs(lab_runs())
 
 
 def start_challenge(challenge: Challenge) -> None:
     """Load the challenge's starting settings into Build & Train and go there."""
-    st.session_state[PENDING_SPEC_KEY] = (challenge.start_spec, challenge.start_preset)
+    state.PENDING_SPEC.set((challenge.start_spec, challenge.start_preset))
     st.switch_page(BUILD_PAGE)
 
 
@@ -118,7 +68,7 @@ def challenges_tab() -> None:
 def starting_points() -> dict[str, tuple[RunSpec, str | None]]:
     """What an exercise can start from: the current settings, the defaults, every preset."""
     choices: dict[str, tuple[RunSpec, str | None]] = {}
-    current = st.session_state.get(CURRENT_SPEC_KEY)
+    current = state.CURRENT_SPEC.peek()
     if current is not None:
         choices["current"] = current
     choices["defaults"] = (RunSpec(), None)
@@ -186,8 +136,8 @@ def teacher_tab() -> None:
 
 def session_exercise_note() -> None:
     """Say so when this session follows a teacher's locks."""
-    locked = sorted(st.session_state.get(LOCKS_KEY, set()))
-    hidden = sorted(st.session_state.get(HIDDEN_KEY, set()))
+    locked = sorted(state.LOCKED_FIELDS.get())
+    hidden = sorted(state.HIDDEN_FIELDS.get())
     if locked or hidden:
         nothing = t("classroom.nothing")
         st.info(

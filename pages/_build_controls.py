@@ -1,97 +1,111 @@
 """The Build & Train settings as widgets: Data, Architecture and Training groups.
 
-Every widget reads and writes its value through the session-state keys of `pages._spec_widgets`
-(no `value=` arguments), obeys a teacher's locks (`disabled`) and hidden fields (not drawn), and
-carries a short explanation in its `help` tooltip.
+`spec_field` draws any RunSpec or LayerSpec field from its metadata in nnlab.spec (label, help,
+bounds, step), so the widgets cannot disagree with the validation. Every widget reads and writes
+its value through the session-state keys of `pages._spec_widgets` (no `value=` arguments), obeys
+a teacher's locks (`disabled`) and hidden fields (not drawn). Number inputs take any number: an
+out-of-range one shows the spec's message beside it and makes the spec invalid (Train disabled).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import streamlit as st
 
-from nnlab.spec import (
-    DATASETS,
-    DEFAULT_LEARNING_RATES,
-    HIDDEN_ACTIVATIONS,
-    LOSSES,
-    MAX_BATCH_SIZE,
-    MAX_EPOCHS,
-    MAX_FILTERS,
-    MAX_HIDDEN_LAYERS,
-    MAX_KERNEL_SIZE,
-    MAX_TRAIN_SIZE,
-    MAX_UNITS,
-    MIN_TRAIN_SIZE,
-    OPTIMIZERS,
-    OUTPUT_ACTIVATIONS,
-    VALIDATIONS,
-)
+from nnlab import registry
+from nnlab.spec import MAX_HIDDEN_LAYERS, LayerSpec, RunSpec, check_field, field_choices
+from nnlab.spec import field_metadata as metadata
 from pages import _spec_widgets as keys
-from pages._common import is_hidden, is_locked, t
+from pages._common import is_hidden, is_locked, lang, t
 
-DATASET_TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
-OPTIMIZER_TITLES = {"sgd": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop", "adam": "Adam"}
+
+def _choice_labels(name: str) -> dict[Any, str]:
+    """What a choice field's options are called (looked up now, in the session's language)."""
+    if name == "dataset":
+        return {key: entry.title for key, entry in registry.DATASETS.items()}
+    if name == "optimizer":
+        return {key: entry.title for key, entry in registry.OPTIMIZERS.items()}
+    if name == "loss":
+        return {key: t(entry.title_key) for key, entry in registry.LOSSES.items()}
+    if name in ("validation", "kind"):
+        return {value: t(f"build.{name}.{value}") for value in field_choices(name)}
+    if name == "kernel_size":
+        meta = metadata(LayerSpec, name)
+        return {side: f"{side}×{side}" for side in range(meta["min"], meta["max"] + 1)}
+    return {key: entry.title for key, entry in registry.ACTIVATIONS.items()}
+
+
+def spec_field(
+    name: str,
+    key: str,
+    *,
+    owner: type = RunSpec,
+    where: Any = st,
+    locked: bool | None = None,
+    on_change: Callable[[], None] | None = None,
+) -> Any:
+    """Draw one spec field as its widget (None when a teacher hid it) and return its value."""
+    if owner is RunSpec and is_hidden(name):
+        return None
+    meta = metadata(owner, name)
+    common = {
+        "label": t(meta["label"]),
+        "key": key,
+        "disabled": is_locked(name) if locked is None else locked,
+        "help": t(meta["help"]),
+        "on_change": on_change,
+    }
+    widget = meta.get("widget")
+    if meta["kind"] == "choice" or widget == "select":
+        labels = _choice_labels(name)
+        options = field_choices(name) if meta["kind"] == "choice" else tuple(labels)
+        draw = {"segmented": where.segmented_control, "radio": where.radio}.get(widget)
+        if widget == "segmented":
+            common["required"] = True
+        return (draw or where.selectbox)(
+            options=options, format_func=lambda value: labels.get(value, str(value)), **common
+        )
+    if meta["kind"] == "bool":
+        return where.checkbox(**common)
+    if widget == "slider":
+        low = meta["min"] + meta["step"] if meta.get("min_open") else meta["min"]
+        return where.slider(min_value=low, max_value=meta["max"], step=meta["step"], **common)
+    value = where.number_input(step=meta["step"], format=meta.get("format"), **common)
+    error = check_field(owner, name, value)
+    if error is not None:
+        where.error(error.message(lang()), icon=":material/error:")
+    return value
 
 
 def _on_optimizer_change() -> None:
-    """Offer the new optimizer's usual learning rate; momentum belongs to SGD only."""
-    optimizer = st.session_state.get(keys.OPTIMIZER)
-    if optimizer in DEFAULT_LEARNING_RATES and not is_locked("learning_rate"):
-        st.session_state[keys.LEARNING_RATE] = float(DEFAULT_LEARNING_RATES[optimizer])
-    if optimizer != "sgd":
-        st.session_state[keys.MOMENTUM] = 0.0
-        st.session_state[keys.NESTEROV] = False
+    """Offer the new optimizer's usual learning rate; reset the settings it does not take."""
+    optimizer = registry.OPTIMIZERS.get(st.session_state.get(keys.OPTIMIZER))
+    if optimizer is None:
+        return
+    if not is_locked("learning_rate"):
+        st.session_state[keys.LEARNING_RATE] = float(optimizer.default_learning_rate)
+    defaults = RunSpec()
+    for name in registry.optimizer_settings():
+        if name not in optimizer.settings:
+            st.session_state[keys.widget_key(name)] = getattr(defaults, name)
+
+
+def _switch(field_name: str, name: str) -> bool:
+    """The toggle build.<name> that turns a setting's widget on or off (both follow its lock)."""
+    help_key = "build.help.train_size" if name == "use_all_images" else f"build.help.{name}"
+    key = keys.PREFIX + name
+    return st.toggle(t(f"build.{name}"), key=key, disabled=is_locked(field_name), help=t(help_key))
 
 
 def data_controls() -> None:
     """Data set, how many training images, and what to validate on."""
-    if not is_hidden("dataset"):
-        st.segmented_control(
-            t("build.dataset"),
-            DATASETS,
-            format_func=DATASET_TITLES.get,
-            required=True,
-            key=keys.DATASET,
-            disabled=is_locked("dataset"),
-            help=t("build.help.dataset"),
-        )
-    if not is_hidden("train_size"):
-        locked = is_locked("train_size")
-        use_all = st.toggle(
-            t("build.use_all_images"),
-            key=keys.USE_ALL_IMAGES,
-            disabled=locked,
-            help=t("build.help.train_size"),
-        )
-        if not use_all:
-            st.number_input(
-                t("build.train_size"),
-                min_value=MIN_TRAIN_SIZE,
-                max_value=MAX_TRAIN_SIZE,
-                step=100,
-                key=keys.TRAIN_SIZE,
-                disabled=locked,
-                help=t("build.help.train_size"),
-            )
-    if not is_hidden("validation"):
-        validation = st.radio(
-            t("build.validation"),
-            VALIDATIONS,
-            format_func=lambda value: t(f"build.validation.{value}"),
-            key=keys.VALIDATION,
-            disabled=is_locked("validation"),
-            help=t("build.help.validation"),
-        )
-        if validation == "split" and not is_hidden("validation_split"):
-            st.slider(
-                t("build.validation_split"),
-                min_value=0.05,
-                max_value=0.5,
-                step=0.05,
-                key=keys.VALIDATION_SPLIT,
-                disabled=is_locked("validation_split"),
-                help=t("build.help.validation_split"),
-            )
+    spec_field("dataset", keys.DATASET)
+    if not is_hidden("train_size") and not _switch("train_size", "use_all_images"):
+        spec_field("train_size", keys.TRAIN_SIZE)
+    if spec_field("validation", keys.VALIDATION) == "split":
+        spec_field("validation_split", keys.VALIDATION_SPLIT)
 
 
 def _layer_editor(position: int, layer_id: int, count: int, locked: bool) -> None:
@@ -100,24 +114,16 @@ def _layer_editor(position: int, layer_id: int, count: int, locked: bool) -> Non
         title, up, down, remove = st.columns([6, 1, 1, 1], vertical_alignment="center")
         kind = st.session_state.get(kind_key, "dense")
         title.markdown(f"**{t('build.layer_title', number=position)}** · {t(f'build.kind.{kind}')}")
-        up.button(
-            "",
-            icon=":material/arrow_upward:",
-            key=f"b_up_{layer_id}",
-            on_click=keys.move_layer,
-            args=(layer_id, -1),
-            disabled=locked or position == 1,
-            help=t("build.move_up"),
-        )
-        down.button(
-            "",
-            icon=":material/arrow_downward:",
-            key=f"b_down_{layer_id}",
-            on_click=keys.move_layer,
-            args=(layer_id, 1),
-            disabled=locked or position == count,
-            help=t("build.move_down"),
-        )
+        for column, action, step, at_end in ((up, "up", -1, 1), (down, "down", 1, count)):
+            column.button(
+                "",
+                icon=f":material/arrow_{action}ward:",
+                key=f"b_{action}_{layer_id}",
+                on_click=keys.move_layer,
+                args=(layer_id, step),
+                disabled=locked or position == at_end,
+                help=t(f"build.move_{action}"),
+            )
         remove.button(
             "",
             icon=":material/delete:",
@@ -127,50 +133,12 @@ def _layer_editor(position: int, layer_id: int, count: int, locked: bool) -> Non
             disabled=locked,
             help=t("build.remove_layer"),
         )
-        columns = st.columns(4 if kind == "conv" else 3)
-        columns[0].selectbox(
-            t("build.kind"),
-            ("dense", "conv"),
-            format_func=lambda value: t(f"build.kind.{value}"),
-            key=kind_key,
-            disabled=locked,
-            help=t("build.help.kind"),
-        )
-        if kind == "conv":
-            columns[1].number_input(
-                t("build.filters"),
-                min_value=1,
-                max_value=MAX_FILTERS,
-                step=8,
-                key=keys.layer_key(layer_id, "filters"),
-                disabled=locked,
-                help=t("build.help.filters"),
+        names = ("filters", "kernel_size") if kind == "conv" else ("units",)
+        names = ("kind", *names, "activation")
+        for column, name in zip(st.columns(len(names)), names, strict=True):
+            spec_field(
+                name, keys.layer_key(layer_id, name), owner=LayerSpec, where=column, locked=locked
             )
-            columns[2].selectbox(
-                t("build.kernel_size"),
-                tuple(range(1, MAX_KERNEL_SIZE + 1)),
-                format_func=lambda side: f"{side}×{side}",
-                key=keys.layer_key(layer_id, "kernel_size"),
-                disabled=locked,
-                help=t("build.help.kernel_size"),
-            )
-        else:
-            columns[1].number_input(
-                t("build.units"),
-                min_value=1,
-                max_value=MAX_UNITS,
-                step=16,
-                key=keys.layer_key(layer_id, "units"),
-                disabled=locked,
-                help=t("build.help.units"),
-            )
-        columns[-1].selectbox(
-            t("build.activation"),
-            HIDDEN_ACTIVATIONS,
-            key=keys.layer_key(layer_id, "activation"),
-            disabled=locked,
-            help=t("build.help.activation"),
-        )
 
 
 def architecture_controls() -> None:
@@ -185,164 +153,39 @@ def architecture_controls() -> None:
             _layer_editor(position, layer_id, len(layer_ids), locked)
         full = len(layer_ids) >= MAX_HIDDEN_LAYERS
         add_dense, add_conv = st.columns(2)
-        add_dense.button(
-            t("build.add_dense"),
-            icon=":material/add:",
-            key="b_add_dense",
-            on_click=keys.add_layer,
-            args=("dense",),
-            disabled=locked or full,
-            width="stretch",
-        )
-        add_conv.button(
-            t("build.add_conv"),
-            icon=":material/add:",
-            key="b_add_conv",
-            on_click=keys.add_layer,
-            args=("conv",),
-            disabled=locked or full,
-            width="stretch",
-            help=t("build.help.add_conv"),
-        )
+        for column, kind, help_key in ((add_dense, "dense", None), (add_conv, "conv", "add_conv")):
+            column.button(
+                t(f"build.add_{kind}"),
+                icon=":material/add:",
+                key=f"b_add_{kind}",
+                on_click=keys.add_layer,
+                args=(kind,),
+                disabled=locked or full,
+                width="stretch",
+                help=t(f"build.help.{help_key}") if help_key else None,
+            )
     left, right = st.columns(2)
-    if not is_hidden("output_activation"):
-        left.selectbox(
-            t("build.output_activation"),
-            OUTPUT_ACTIVATIONS,
-            key=keys.OUTPUT_ACTIVATION,
-            disabled=is_locked("output_activation"),
-            help=t("build.help.output_activation"),
-        )
-    if not is_hidden("dropout_rate"):
-        right.slider(
-            t("build.dropout_rate"),
-            min_value=0.0,
-            max_value=0.9,
-            step=0.05,
-            key=keys.DROPOUT_RATE,
-            disabled=is_locked("dropout_rate"),
-            help=t("build.help.dropout"),
-        )
-    if not is_hidden("l2_weight_decay"):
-        left.number_input(
-            t("build.l2_weight_decay"),
-            min_value=0.0,
-            max_value=1.0,
-            step=0.0001,
-            format="%.5f",
-            key=keys.L2_WEIGHT_DECAY,
-            disabled=is_locked("l2_weight_decay"),
-            help=t("build.help.l2"),
-        )
+    spec_field("output_activation", keys.OUTPUT_ACTIVATION, where=left)
+    spec_field("dropout_rate", keys.DROPOUT_RATE, where=right)
+    spec_field("l2_weight_decay", keys.L2_WEIGHT_DECAY, where=left)
 
 
 def training_controls() -> None:
     """Loss, optimizer and its settings, epochs, batch size, early stopping and seed."""
     left, middle, right = st.columns([3, 2, 2])  # the loss names are long
     with left:
-        if not is_hidden("loss"):
-            st.selectbox(
-                t("build.loss"),
-                LOSSES,
-                format_func=lambda value: t(f"build.loss.{value}"),
-                key=keys.LOSS,
-                disabled=is_locked("loss"),
-                help=t("build.help.loss"),
-            )
-        if not is_hidden("optimizer"):
-            st.selectbox(
-                t("build.optimizer"),
-                OPTIMIZERS,
-                format_func=OPTIMIZER_TITLES.get,
-                key=keys.OPTIMIZER,
-                on_change=_on_optimizer_change,
-                disabled=is_locked("optimizer"),
-                help=t("build.help.optimizer"),
-            )
-        if not is_hidden("learning_rate"):
-            st.number_input(
-                t("build.learning_rate"),
-                min_value=0.00001,
-                max_value=10.0,
-                step=0.001,
-                format="%.5f",
-                key=keys.LEARNING_RATE,
-                disabled=is_locked("learning_rate"),
-                help=t("build.help.learning_rate"),
-            )
-        if st.session_state.get(keys.OPTIMIZER) == "sgd":
-            if not is_hidden("momentum"):
-                st.number_input(
-                    t("build.momentum"),
-                    min_value=0.0,
-                    max_value=0.999,
-                    step=0.05,
-                    format="%.3f",
-                    key=keys.MOMENTUM,
-                    disabled=is_locked("momentum"),
-                    help=t("build.help.momentum"),
-                )
-            if not is_hidden("nesterov"):
-                st.checkbox(
-                    t("build.nesterov"),
-                    key=keys.NESTEROV,
-                    disabled=is_locked("nesterov"),
-                    help=t("build.help.nesterov"),
-                )
+        spec_field("loss", keys.LOSS)
+        spec_field("optimizer", keys.OPTIMIZER, on_change=_on_optimizer_change)
+        spec_field("learning_rate", keys.LEARNING_RATE)
+        optimizer = registry.OPTIMIZERS.get(st.session_state.get(keys.OPTIMIZER))
+        for name in optimizer.settings if optimizer else ():
+            spec_field(name, keys.widget_key(name))
     with middle:
-        if not is_hidden("epochs"):
-            st.number_input(
-                t("build.epochs"),
-                min_value=1,
-                max_value=MAX_EPOCHS,
-                step=1,
-                key=keys.EPOCHS,
-                disabled=is_locked("epochs"),
-                help=t("build.help.epochs"),
-            )
-        if not is_hidden("batch_size"):
-            st.number_input(
-                t("build.batch_size"),
-                min_value=1,
-                max_value=MAX_BATCH_SIZE,
-                step=16,
-                key=keys.BATCH_SIZE,
-                disabled=is_locked("batch_size"),
-                help=t("build.help.batch_size"),
-            )
-        if not is_hidden("seed"):
-            st.number_input(
-                t("build.seed"),
-                min_value=0,
-                max_value=2**31 - 1,
-                step=1,
-                key=keys.SEED,
-                disabled=is_locked("seed"),
-                help=t("build.help.seed"),
-            )
+        for name in ("epochs", "batch_size", "seed"):
+            spec_field(name, keys.widget_key(name))
     with right:
-        if not is_hidden("early_stopping_patience"):
-            locked = is_locked("early_stopping_patience")
-            early = st.toggle(
-                t("build.early_stopping"),
-                key=keys.EARLY_STOPPING,
-                disabled=locked,
-                help=t("build.help.early_stopping"),
-            )
-            if early:
-                st.number_input(
-                    t("build.patience"),
-                    min_value=1,
-                    max_value=MAX_EPOCHS,
-                    step=1,
-                    key=keys.PATIENCE,
-                    disabled=locked,
-                    help=t("build.help.patience"),
-                )
-                if not is_hidden("restore_best_weights"):
-                    st.checkbox(
-                        t("build.restore_best_weights"),
-                        key=keys.RESTORE_BEST,
-                        disabled=is_locked("restore_best_weights"),
-                        help=t("build.help.restore_best_weights"),
-                    )
+        if not is_hidden("early_stopping_patience") and _switch(
+            "early_stopping_patience", "early_stopping"
+        ):
+            spec_field("early_stopping_patience", keys.PATIENCE)
+            spec_field("restore_best_weights", keys.RESTORE_BEST)

@@ -6,9 +6,9 @@ import streamlit as st
 
 from nnlab import PRESETS
 from nnlab.spec import Preset
+from pages import _state as state
 from pages._build_runs import preset_result_caption
 from pages._common import preset_note, preset_title, t
-from pages._share import PENDING_SPEC_KEY
 
 TUTORIAL_ORDER = ("000", "002", "003", "004", "keras-io")
 
@@ -16,7 +16,7 @@ TUTORIAL_ORDER = ("000", "002", "003", "004", "keras-io")
 def _load(preset_key: str) -> None:
     """Queue the preset for loading: the page writes it into the widgets at its top."""
     preset = PRESETS[preset_key]
-    st.session_state[PENDING_SPEC_KEY] = (preset.spec, preset.key)
+    state.PENDING_SPEC.set((preset.spec, preset.key))
 
 
 def _published_text(preset: Preset) -> str:

@@ -10,8 +10,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from nnlab.i18n import LANGUAGES, normalise_language, translate
-
-LANGUAGE_KEY = "lang"
+from pages import _state as state
 
 
 def _leave_pages_directory_mode() -> None:
@@ -30,9 +29,11 @@ _leave_pages_directory_mode()  # at import: the first page script of the process
 
 def lang() -> str:
     """The session's UI language code ("en" or "ko")."""
-    if LANGUAGE_KEY not in st.session_state:
-        st.session_state[LANGUAGE_KEY] = normalise_language(st.query_params.get("lang"))
-    return st.session_state[LANGUAGE_KEY]
+    current = state.LANGUAGE.peek()
+    if current is None:
+        current = normalise_language(st.query_params.get("lang"))
+        state.LANGUAGE.set(current)
+    return current
 
 
 def t(key: str, **values: object) -> str:
@@ -56,7 +57,7 @@ LANGUAGE_WIDGET_KEY = "language_choice"
 def _follow_language_choice() -> None:
     choice = st.session_state.get(LANGUAGE_WIDGET_KEY)
     if choice in LANGUAGES:
-        st.session_state[LANGUAGE_KEY] = choice
+        state.LANGUAGE.set(choice)
 
 
 def language_selector() -> None:
@@ -77,15 +78,11 @@ def language_selector() -> None:
         st.query_params["lang"] = lang()  # switching pages drops the query; links must carry it
 
 
-LOCKS_KEY = "locked_fields"  # set of RunSpec field names a teacher's link fixed
-HIDDEN_KEY = "hidden_fields"  # set of RunSpec field names a teacher's link hid
-
-
 def is_locked(field_name: str) -> bool:
     """True when a teacher's link fixed this setting (the widget shows it disabled)."""
-    return field_name in st.session_state.get(LOCKS_KEY, set())
+    return field_name in state.LOCKED_FIELDS.get()
 
 
 def is_hidden(field_name: str) -> bool:
     """True when a teacher's link hid this setting (the widget is not shown at all)."""
-    return field_name in st.session_state.get(HIDDEN_KEY, set())
+    return field_name in state.HIDDEN_FIELDS.get()

@@ -8,27 +8,20 @@ from __future__ import annotations
 import streamlit as st
 
 from nnlab.datasets import DATASET_NAMES
+from nnlab.registry import PAGES
 from pages._common import t
 from pages._data import source_summary
 
-# (page file, nav title key, icon, description key); the same icons as app.py's navigation.
-PAGE_LINKS = [
-    ("pages/1_build_and_train.py", "nav.build", ":material/model_training:", "home.page.build"),
-    ("pages/2_evaluate.py", "nav.evaluate", ":material/fact_check:", "home.page.evaluate"),
-    ("pages/3_draw.py", "nav.draw", ":material/draw:", "home.page.draw"),
-    ("pages/4_inside.py", "nav.inside", ":material/biotech:", "home.page.inside"),
-    ("pages/5_classroom.py", "nav.classroom", ":material/school:", "home.page.classroom"),
-]
 TUTORIALS = ("000", "001", "002", "003", "004")
 
 
 def _page_links() -> None:
     st.subheader(t("home.pages"))
-    columns = st.columns(len(PAGE_LINKS))
-    for column, (path, title_key, icon, description_key) in zip(columns, PAGE_LINKS, strict=True):
+    pages = [entry for entry in PAGES if entry.file is not None]
+    for column, entry in zip(st.columns(len(pages)), pages, strict=True):
         with column.container(border=True, height="stretch"):
-            st.page_link(path, label=f"**{t(title_key)}**", icon=icon)
-            st.caption(t(description_key))
+            st.page_link(entry.file, label=f"**{t(entry.title_key)}**", icon=entry.icon)
+            st.caption(t(f"home.page.{entry.key}"))
 
 
 def _data_sources() -> None:

@@ -1,26 +1,26 @@
-"""Which model a page works with: the default digit model, a run of this session, or an upload.
+"""Which model a page works with: the default digit model, a run of this lab, or an upload.
 
-Evaluate, Draw and Inside all call `pick_model`; the Build & Train page registers runs in
-`st.session_state[RUNS_KEY]` and marks one active; the upload widget appends to UPLOADS_KEY.
+Evaluate, Draw and Inside call `pick_model`. Every model here is an `nnlab.network.Network`: the
+trained weights as NumPy arrays. Keras stays in the engine's worker processes, which train the
+runs and read uploaded files; this process only multiplies matrices.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
+from nnlab.datasets import DATASET_NAMES
 from nnlab.spec import RunSpec
+from pages import _state as state
 from pages._common import t
+from pages._lab import engine, lab_id
 
-RUNS_KEY = "runs"  # list[nnlab.training.TrainingRun], oldest first
-PENDING_PICK_KEY = "model_pick_pending"  # choice key the next pick_model selects (a new upload)
-UPLOAD_SEEN_KEY = "uploaded_model_files"  # file_id -> ModelChoice key or error, so reruns skip work
-DATASET_CHOICES = ("mnist", "fashion_mnist")  # what an uploaded model's 10 outputs mean
 MAX_UPLOAD_MB = 100  # the same cap nnlab.model_io.MAX_MODEL_BYTES enforces on the bytes
-ACTIVE_RUN_KEY = "active_run_id"  # run_id of the run the other pages use by default
-UPLOADS_KEY = "uploaded_models"  # list[ModelChoice] loaded from files this session
+KEPT_UPLOADS = 3  # uploaded networks kept per session, newest first
 
 
 @dataclass(frozen=True)
@@ -29,31 +29,29 @@ class ModelChoice:
 
     key: str  # stable id: "default", "run:<run_id>" or "upload:<n>"
     label: str  # what the student sees in the picker
-    model: Any  # a keras.Model (typed Any: pages never import Keras)
+    network: Any  # nnlab.network.Network, or None until loaded (the default model)
     spec: RunSpec | None  # the settings it was built from, when known
     dataset_name: str  # "mnist" or "fashion_mnist": which classes its outputs mean
     source: str  # "default", "run" or "upload"
+    run_id: str | None = None  # the run it came from
+    file_bytes: bytes | None = None  # an upload's own file, offered back as its download
 
 
-def session_runs() -> list[Any]:
-    """This session's training runs, oldest first."""
-    return st.session_state.setdefault(RUNS_KEY, [])
+def lab_runs() -> list[Any]:
+    """This lab's runs (nnlab.engine.LiveRun), oldest first."""
+    return engine().lab_runs(lab_id())
 
 
 def usable_runs() -> list[Any]:
-    """Runs that have a model to use (finished, or stopped after at least one epoch)."""
-    # Never a run still training: a Keras model is not safe to call from a page thread while its
-    # worker thread fits it (the fit can fail mid-run), so its model joins when the run ends.
-    return [
-        run for run in session_runs() if run.model is not None and run.history and not run.is_active
-    ]
+    """Runs that have a stored model (finished, or stopped after at least one epoch)."""
+    return [run for run in lab_runs() if run.has_model and not run.is_active]
 
 
 @st.cache_resource(show_spinner=False)
-def _default_model() -> Any:
-    import nnlab
+def _default_network() -> Any:
+    from nnlab.default_model import load_default_network
 
-    return nnlab.load_default_model()
+    return load_default_network()
 
 
 def _default_model_spec() -> RunSpec | None:
@@ -62,26 +60,35 @@ def _default_model_spec() -> RunSpec | None:
     return default_model_spec()
 
 
+def default_model_available() -> bool:
+    """True when the default digit model's file is there."""
+    from nnlab import default_model
+
+    path = getattr(default_model, "DEFAULT_NETWORK_PATH", None)
+    return path is None or Path(path).exists()
+
+
 def model_choices(include_default: bool = True) -> list[ModelChoice]:
-    """Every model this session can pick, newest run first, the default digit model last."""
+    """Every model this lab can pick, newest run first, uploads, the default digit model last."""
     choices = [
         ModelChoice(
             key=f"run:{run.run_id}",
             label=run.label,
-            model=run.model,
+            network=None,  # read from the store when picked
             spec=run.spec,
             dataset_name=run.spec.dataset,
             source="run",
+            run_id=run.run_id,
         )
         for run in reversed(usable_runs())
     ]
-    choices.extend(st.session_state.get(UPLOADS_KEY, []))
-    if include_default:
+    choices.extend(state.UPLOADS.get())
+    if include_default and default_model_available():
         choices.append(
             ModelChoice(
                 key="default",
                 label=t("models.default_label"),
-                model=None,  # loaded on demand below: it costs the TensorFlow import
+                network=None,  # loaded on first pick, then shared by every session
                 spec=_default_model_spec(),
                 dataset_name="mnist",
                 source="default",
@@ -90,16 +97,27 @@ def model_choices(include_default: bool = True) -> list[ModelChoice]:
     return choices
 
 
+def _loaded(choice: ModelChoice) -> ModelChoice:
+    if choice.network is not None:
+        return choice
+    if choice.source == "default":
+        return replace(choice, network=_default_network())
+    network = engine().network(choice.run_id or "")
+    if network is None:
+        raise ValueError(t("models.missing"))
+    return replace(choice, network=network)
+
+
 def pick_model(widget_key: str, include_default: bool = True) -> ModelChoice | None:
-    """A select box of the session's models; returns the chosen one loaded, or None if none."""
+    """A select box of the lab's models; returns the chosen one loaded, or None if none."""
     choices = model_choices(include_default)
     if not choices:
         return None
     keys = [choice.key for choice in choices]
-    active = f"run:{st.session_state.get(ACTIVE_RUN_KEY)}"
+    active = f"run:{state.ACTIVE_RUN_ID.peek()}"
     index = keys.index(active) if active in keys else 0
     by_key = {choice.key: choice for choice in choices}
-    pending = st.session_state.pop(PENDING_PICK_KEY, None)
+    pending = state.PENDING_PICK.pop()
     if pending in by_key:
         st.session_state[widget_key] = pending  # a model just uploaded: show it at once
     chosen_key = st.selectbox(
@@ -109,31 +127,27 @@ def pick_model(widget_key: str, include_default: bool = True) -> ModelChoice | N
         format_func=lambda key: by_key[key].label,
         key=widget_key,
     )
-    chosen = by_key.get(chosen_key, choices[index])
-    if chosen.source == "default":
-        with st.spinner(t("models.loading_default")):
-            chosen = ModelChoice(**{**chosen.__dict__, "model": _default_model()})
-    return chosen
+    return _loaded(by_key.get(chosen_key, choices[index]))
 
 
 def _register_upload(data: bytes, filename: str, dataset_name: str) -> str:
-    """Load an uploaded model file into UPLOADS_KEY; returns its choice key (ValueError if bad)."""
-    from nnlab.model_io import load_model_bytes
-
-    loaded = load_model_bytes(data, filename)
-    uploads = st.session_state.setdefault(UPLOADS_KEY, [])
-    key = f"upload:{len(uploads) + 1}"
-    name = loaded.label or filename
+    """Check and read an uploaded model file in a worker; returns its choice key."""
+    loaded = engine().load_model_file(data, filename, dataset_name)
+    uploads = state.UPLOADS.get()
+    number = max((int(choice.key.split(":")[1]) for choice in uploads), default=0) + 1
+    key = f"upload:{number}"
     uploads.append(
         ModelChoice(
             key=key,
-            label=t("models.upload_label", name=name, number=len(uploads) + 1),
-            model=loaded.model,
+            label=t("models.upload_label", name=loaded.label or filename, number=number),
+            network=loaded.network,
             spec=loaded.spec,
             dataset_name=loaded.dataset_name or dataset_name,
             source="upload",
+            file_bytes=data,
         )
     )
+    del uploads[:-KEPT_UPLOADS]  # one process serves the class: keep memory bounded
     return key
 
 
@@ -143,8 +157,8 @@ def model_upload_widget(widget_key: str = "model_upload") -> None:
         st.caption(t("models.upload_help"))
         dataset_name = st.selectbox(
             t("models.upload_classes"),
-            list(DATASET_CHOICES),
-            format_func={name: t(f"models.classes_{name}") for name in DATASET_CHOICES}.get,
+            list(DATASET_NAMES),
+            format_func=lambda name: t(f"models.classes_{name}"),
             key=f"{widget_key}_classes",
         )
         upload = st.file_uploader(
@@ -155,7 +169,7 @@ def model_upload_widget(widget_key: str = "model_upload") -> None:
         )
         if upload is None:
             return
-        seen = st.session_state.setdefault(UPLOAD_SEEN_KEY, {})
+        seen = state.UPLOAD_SEEN.get()
         if upload.file_id not in seen:
             try:
                 with st.spinner(t("models.upload_loading")):
@@ -166,7 +180,7 @@ def model_upload_widget(widget_key: str = "model_upload") -> None:
                 seen[upload.file_id] = ("error", f"{type(error).__name__}: {error}")
             else:
                 seen[upload.file_id] = ("ok", key)
-                st.session_state[PENDING_PICK_KEY] = key
+                state.PENDING_PICK.set(key)
                 st.rerun()  # the picker above was drawn before this upload: redraw it
         status, detail = seen[upload.file_id]
         if status == "error":
@@ -175,24 +189,29 @@ def model_upload_widget(widget_key: str = "model_upload") -> None:
             st.success(t("models.upload_ok", name=upload.name))
 
 
+def _file_bytes(choice: ModelChoice) -> bytes | None:
+    if choice.source == "upload":
+        return choice.file_bytes
+    if choice.source == "default":
+        from nnlab.default_model import DEFAULT_MODEL_PATH
+
+        return Path(DEFAULT_MODEL_PATH).read_bytes()
+    return engine().keras_bytes(choice.run_id or "")
+
+
 def model_download_button(choice: ModelChoice, widget_key: str) -> None:
     """A button that downloads the chosen model as .keras, its settings stored inside."""
-    from nnlab.model_io import model_file_bytes
-
-    cache = st.session_state.setdefault("model_download_cache", {})
-    cache_key = (choice.key, id(choice.model))
     try:
-        if cache_key not in cache:
-            cache.clear()  # one model's bytes at a time: they can be megabytes
-            cache[cache_key] = model_file_bytes(
-                choice.model, choice.spec, dataset_name=choice.dataset_name, label=choice.label
-            )
-    except Exception as error:  # e.g. a model Keras cannot serialise
+        data = _file_bytes(choice)
+    except Exception as error:  # the store is unreachable, or the file went missing
         st.warning(t("models.download_failed", error=error))
+        return
+    if not data:
+        st.caption(t("models.download_missing"))
         return
     st.download_button(
         t("models.download"),
-        data=cache[cache_key],
+        data=data,
         file_name="nnlab_model.keras",
         mime="application/octet-stream",
         icon=":material/download:",

@@ -1,25 +1,25 @@
 """Share links, teacher locks and the Keras code export, as page widgets.
 
 app.py calls `restore_from_link` on every rerun (it acts once per session); the Build & Train page
-calls `share_controls` and `code_export` with its current spec and loads PENDING_SPEC_KEY at its
-top. The encoding itself is pure Python in nnlab.links, the script in nnlab.codegen.
+calls `share_controls` and `code_export` with its current spec and loads `_state.PENDING_SPEC`
+at its top. The encoding itself is pure Python in nnlab.links, the script in nnlab.codegen.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from nnlab import registry
 from nnlab.codegen import keras_script, script_filename
 from nnlab.links import DecodedLink, LinkNotice, decode_link, encode_link, link_url
 from nnlab.spec import RunSpec
-from pages._common import HIDDEN_KEY, LANGUAGE_KEY, LOCKS_KEY, lang, t
+from pages import _state as state
+from pages._common import lang, t
+from pages._lab import LAB_PARAM, lab_id
 
-PENDING_SPEC_KEY = "pending_spec"  # (RunSpec, preset_key | None) for Build & Train to load once
-RESTORED_KEY = "link_restored"  # set once the session's first URL has been read
-CURRENT_SPEC_KEY = "shared_spec"  # (RunSpec, preset_key | None) last shown on Build & Train
-BUILD_PAGE_PATH = "build_and_train"  # url_path of the Build & Train page in app.py
+BUILD_PAGE_PATH = registry.page("build").url_path  # where share links open
 # url_paths of app.py's pages: st.context.url ends with the current one, which a link replaces.
-PAGE_PATHS = ("home", "build_and_train", "evaluate", "draw", "inside", "classroom")
+PAGE_PATHS = tuple(page.url_path for page in registry.PAGES)
 LOCAL_URL = "http://localhost:8501"
 
 
@@ -36,24 +36,24 @@ def notice_text(notice: LinkNotice) -> str:
 def apply_link(decoded: DecodedLink) -> None:
     """Put a decoded link's settings, locks and language into session state."""
     if decoded.language:
-        st.session_state[LANGUAGE_KEY] = decoded.language
+        state.LANGUAGE.set(decoded.language)
     if decoded.has_settings:
-        st.session_state[PENDING_SPEC_KEY] = (decoded.spec, decoded.preset_key)
-        st.session_state[LOCKS_KEY] = set(decoded.locked)
-        st.session_state[HIDDEN_KEY] = set(decoded.hidden)
+        state.PENDING_SPEC.set((decoded.spec, decoded.preset_key))
+        state.LOCKED_FIELDS.set(set(decoded.locked))
+        state.HIDDEN_FIELDS.set(set(decoded.hidden))
 
 
 def restore_from_link() -> None:
     """On a session's first run, read settings and locks from the URL into session state."""
-    if st.session_state.get(RESTORED_KEY):
+    if state.LINK_RESTORED.get():
         return
-    st.session_state[RESTORED_KEY] = True
+    state.LINK_RESTORED.set(True)
     decoded = decode_link(st.query_params.to_dict())
     apply_link(decoded)
     for notice in decoded.notices:
         # Long enough to read; the same notices stay listed under "Share these settings".
         st.toast(notice_text(notice), icon=":material/warning:", duration="long")
-    st.session_state["link_notices"] = decoded.notices
+    state.LINK_NOTICES.set(list(decoded.notices))
 
 
 def app_base_url() -> str:
@@ -82,28 +82,31 @@ def current_link_params(spec: RunSpec, preset_key: str | None) -> dict[str, str]
         spec,
         preset_key,
         language=lang(),
-        locked=st.session_state.get(LOCKS_KEY, set()),
-        hidden=st.session_state.get(HIDDEN_KEY, set()),
+        locked=state.LOCKED_FIELDS.get(),
+        hidden=state.HIDDEN_FIELDS.get(),
     )
 
 
 def share_controls(spec: RunSpec, preset_key: str | None) -> None:
     """Controls that keep the URL in step with `spec` and copy the share link."""
-    st.session_state[CURRENT_SPEC_KEY] = (spec, preset_key)
+    state.CURRENT_SPEC.set((spec, preset_key))
     params = current_link_params(spec, preset_key)
-    if st.query_params.to_dict() != params:
-        st.query_params.from_dict(params)
+    # The address bar also keeps the student's lab (a reload must find the runs); the link
+    # offered for sharing never carries it.
+    address = {**params, LAB_PARAM: lab_id()}
+    if st.query_params.to_dict() != address:
+        st.query_params.from_dict(address)
     url = link_url(app_base_url(), params, page=BUILD_PAGE_PATH)
-    locked = sorted(st.session_state.get(LOCKS_KEY, set()))
+    locked = sorted(state.LOCKED_FIELDS.get())
     if locked:
         names = ", ".join(t(f"field.{name}") for name in locked)
         st.caption(f":material/lock: {t('share.locked_note')}: {names}")
     with st.expander(t("share.title"), icon=":material/share:"):
         st.caption(t("share.explain"))
         st.code(url, language=None, wrap_lines=True)
-        if st.session_state.get(LOCKS_KEY) or st.session_state.get(HIDDEN_KEY):
+        if state.LOCKED_FIELDS.get() or state.HIDDEN_FIELDS.get():
             st.caption(t("share.locks_kept"))
-        notices = st.session_state.get("link_notices", ())
+        notices = state.LINK_NOTICES.get()
         if notices:
             st.warning(
                 t("share.notices_title")

@@ -14,7 +14,8 @@ from typing import Any
 
 import streamlit as st
 
-from nnlab.spec import LayerSpec, RunSpec
+from nnlab import registry
+from nnlab.spec import LayerSpec, RunSpec, SpecError
 
 PREFIX = "build."
 DATASET = "build.dataset"
@@ -43,6 +44,11 @@ SNAPSHOT_KEY = "build_snapshot"  # not a widget key: Streamlit never drops it
 DEFAULT_TRAIN_SIZE = 1_000  # offered when the student switches "all images" off
 DEFAULT_PATIENCE = 2
 LAYER_FIELDS = ("kind", "units", "filters", "kernel_size", "activation")
+
+
+def widget_key(field_name: str) -> str:
+    """The widget key of a RunSpec field drawn by one widget of the same name."""
+    return PATIENCE if field_name == "early_stopping_patience" else PREFIX + field_name
 
 
 def layer_key(layer_id: int, field: str) -> str:
@@ -105,15 +111,16 @@ def read_layers() -> tuple[LayerSpec, ...]:
         }
         try:
             layers.append(LayerSpec(**values))
-        except ValueError as error:
-            raise ValueError(f"Layer {position}: {error}") from None
+        except SpecError as error:
+            raise SpecError("spec.error.in_layer", position=position, error=error) from None
     return tuple(layers)
 
 
 def read_spec() -> RunSpec:
-    """The RunSpec the widgets describe; ValueError with a student-readable message if invalid."""
+    """The RunSpec the widgets describe; SpecError (a ValueError) if the settings are invalid."""
     state = st.session_state
-    sgd = state.get(OPTIMIZER) == "sgd"
+    optimizer = registry.OPTIMIZERS.get(state.get(OPTIMIZER))
+    taken = optimizer.settings if optimizer else ()
     early = bool(state.get(EARLY_STOPPING))
     values: dict[str, Any] = {
         "dataset": state.get(DATASET),
@@ -127,9 +134,6 @@ def read_spec() -> RunSpec:
         "loss": state.get(LOSS),
         "optimizer": state.get(OPTIMIZER),
         "learning_rate": state.get(LEARNING_RATE),
-        # Momentum and Nesterov mean nothing to the other optimizers: their widgets are hidden.
-        "momentum": state.get(MOMENTUM) if sgd else 0.0,
-        "nesterov": bool(state.get(NESTEROV)) if sgd else False,
         "epochs": state.get(EPOCHS),
         "batch_size": state.get(BATCH_SIZE),
         "early_stopping_patience": state.get(PATIENCE) if early else 0,
@@ -137,6 +141,9 @@ def read_spec() -> RunSpec:
         "seed": state.get(SEED),
     }
     defaults = RunSpec()
+    # Settings the optimizer does not take (SGD's momentum...) have no widget: their defaults.
+    for name in registry.optimizer_settings():
+        values[name] = state.get(widget_key(name)) if name in taken else getattr(defaults, name)
     for name, value in values.items():
         if value is None and name != "train_size":
             values[name] = getattr(defaults, name)

@@ -28,7 +28,7 @@ PEN_WIDTHS = (8, 12, 20, 32, 40)
 
 def main() -> None:
     """Print the accuracy figures."""
-    model = nnlab.load_default_model()
+    model = nnlab.load_default_network()  # the NumPy copy the app runs
     data = load_dataset("mnist")
     print(data.describe())
     for scheme in ("canvas", "dark_on_light"):

@@ -194,6 +194,11 @@ def main() -> None:
     )
     (args.out / "default_digit_model.json").write_text(json.dumps(record, indent=1) + "\n")
     print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB)")
+    # The app runs the NumPy copy (no TensorFlow in its process): write it from the new file.
+    from export_default_network import export
+
+    network_path = export(path, args.out / "default_digit_model.npz")
+    print(f"wrote {network_path} ({network_path.stat().st_size / 1024:.0f} KB)")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,76 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from helpers import TinyData, tiny_mnist  # noqa: E402  (needs the repository on sys.path)
+
+# --- test lanes ----------------------------------------------------------------------------------
+# `python -m pytest -m "not slow and not browser"` is the fast lane. A test that starts Chromium
+# or an app server is a browser test whatever its module declares, so the lane can never start one.
+BROWSER_FIXTURES = frozenset({"browser", "page", "streamlit_server"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects: the added marks must count
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses a browser or app-server fixture `browser`."""
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def tiny() -> TinyData:
+    """600 training and 200 test images of MNIST, shared read-only by the tests that train."""
+    return tiny_mnist()
+
+
+# --- the training engine the pages see ------------------------------------------------------------
+# A fast test never starts the real engine (its workers import TensorFlow): every test gets a
+# FakeEngine (tests/fake_engine.py) as the process-wide engine, unless it is marked slow or asks
+# for a real one (`real_engine` here, `engine` in test_drills.py).
+REAL_ENGINE_FIXTURES = frozenset({"real_engine", "engine"})
+
+
+@pytest.fixture
+def fake_engine(monkeypatch: pytest.MonkeyPatch):
+    """An in-memory engine as `nnlab.engine.get_engine()` (what pages use) for this test."""
+    import nnlab.engine
+    from fake_engine import FakeEngine
+
+    fake = FakeEngine()
+    monkeypatch.setattr(nnlab.engine, "_ENGINE", fake)
+    return fake
+
+
+@pytest.fixture(autouse=True)
+def _pages_get_a_fake_engine(request: pytest.FixtureRequest) -> None:
+    """Install `fake_engine` for every fast test that did not ask for a real engine."""
+    if request.node.get_closest_marker("slow") is not None:
+        return
+    if REAL_ENGINE_FIXTURES & set(request.fixturenames):
+        return
+    request.getfixturevalue("fake_engine")
+
+
+@pytest.fixture(scope="module")
+def real_engine(tmp_path_factory: pytest.TempPathFactory):
+    """The real process-wide engine on an empty store in a temporary folder, its worker started.
+
+    One worker: the machine's cores are shared. Module scope: the worker's TensorFlow import is
+    paid once per test module.
+    """
+    from nnlab.engine import get_engine, reset_engine
+
+    reset_engine()
+    patch = pytest.MonkeyPatch()
+    patch.setenv("NNLAB_HOME", str(tmp_path_factory.mktemp("nnlab-home")))
+    patch.delenv("NNLAB_DATABASE_URL", raising=False)
+    patch.setenv("NNLAB_WORKERS", "1")
+    running = get_engine()
+    running.warm_up()
+    yield running
+    reset_engine()
+    patch.undo()
+
 
 def _free_port() -> int:
     with socket.socket() as probe:
@@ -56,10 +126,19 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, deadline_s: float) 
 
 
 @contextlib.contextmanager
-def run_streamlit_server() -> Iterator[str]:
-    """Start `streamlit run app.py` on a free port, yield its base URL, stop it afterwards."""
+def run_streamlit_server(extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start `streamlit run app.py` on a free port, yield its base URL, stop it afterwards.
+
+    Each server gets its own empty run store (NNLAB_HOME in a fresh temporary folder), so tests
+    never see runs of another test or of the developer's own lab.
+    """
+    import tempfile
+
     port = _free_port()
-    env = dict(os.environ, NNLAB_OFFLINE="1", PYTHONUNBUFFERED="1")
+    home = tempfile.mkdtemp(prefix="nnlab-test-home-")
+    env = dict(os.environ, NNLAB_OFFLINE="1", PYTHONUNBUFFERED="1", NNLAB_HOME=home)
+    env.pop("NNLAB_DATABASE_URL", None)
+    env.update(extra_env or {})
     log_dir = REPO_ROOT / "tests" / ".screenshots"
     log_dir.mkdir(parents=True, exist_ok=True)
     with open(log_dir / f"streamlit-server-{port}.log", "w") as log:
@@ -91,9 +170,10 @@ def run_streamlit_server() -> Iterator[str]:
         finally:
             process.terminate()
             try:
-                process.wait(timeout=10)
+                process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+            shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

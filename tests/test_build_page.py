@@ -148,6 +148,7 @@ def test_korean_page_renders() -> None:
     assert app.button(key="b_train").label == "학습 시작"
 
 
+@pytest.mark.slow
 def test_train_end_to_end_then_evaluate() -> None:
     app = shrink(open_build())
     app.button(key="b_train").click().run()
@@ -171,6 +172,7 @@ def test_train_end_to_end_then_evaluate() -> None:
     assert run.label in [box.value and box.format_func(box.value) for box in app.selectbox]
 
 
+@pytest.mark.slow
 def test_widgets_and_page_switches_mid_training_lose_nothing() -> None:
     app = shrink(open_build(), train_size=400, epochs=3)
     app.number_input(key="build.batch_size").set_value(8).run()
@@ -197,6 +199,7 @@ def test_widgets_and_page_switches_mid_training_lose_nothing() -> None:
     assert run.spec.dropout_rate == 0.0  # the run kept the settings it started with
 
 
+@pytest.mark.slow
 def test_second_run_can_be_stopped_and_history_compares_runs() -> None:
     app = shrink(open_build(), train_size=300, epochs=1)
     app.button(key="b_train").click().run()
@@ -219,6 +222,7 @@ def test_second_run_can_be_stopped_and_history_compares_runs() -> None:
     assert not app.exception
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preset_key", ["t004_logistic"])
 def test_preset_run_shows_result_beside_published(preset_key: str) -> None:
     app = open_build()
@@ -249,3 +253,27 @@ def test_old_runs_release_their_models_but_the_newest_keep_them() -> None:
     runs = [FakeRun() for _ in range(7)] + [FakeRun(active=True)]
     release_old_models(runs, keep=5)
     assert [run.model is not None for run in runs] == [False, False] + [True] * 6
+
+
+def test_out_of_range_value_shows_its_message_and_disables_train() -> None:
+    app = open_build()
+    app.number_input(key="build.epochs").set_value(0).run()  # the widget takes it: no clamping
+    assert not app.exception, app.exception
+    errors = texts(app.error)
+    assert "Random seed" not in errors
+    assert (
+        errors.count("Epochs must be between 1 and 200; got 0.") == 2
+    )  # beside it, and above Train
+    assert app.button(key="b_train").disabled is True
+    app.number_input(key="build.epochs").set_value(3).run()
+    assert not app.error
+    assert app.button(key="b_train").disabled is False
+
+
+def test_validation_messages_and_diagram_are_korean_in_korean() -> None:
+    app = open_build("ko")
+    app.number_input(key="build.epochs").set_value(0).run()
+    assert "에포크 수은(는) 1에서 200 사이여야 합니다" in texts(app.error)
+    app.number_input(key="build.epochs").set_value(3).run()
+    dot = app.get("graphviz_chart")[0].proto.spec
+    assert "입력" in dot and "가중치" in dot and "weights" not in dot

@@ -16,6 +16,7 @@ from nnlab.challenges import (
     check_mnist_beat_002,
     check_mnist_small,
     check_t000_fix,
+    run_outcomes,
 )
 from nnlab.i18n import catalogue
 from nnlab.presets import PRESETS
@@ -149,35 +150,53 @@ def test_accuracy_progress_is_clipped() -> None:
 
 @dataclass
 class FakeRun:
-    """The parts of nnlab.training.TrainingRun the Classroom page reads."""
+    """The parts of a lab's run (nnlab.challenges.ScoredRun) the Classroom page reads."""
 
     spec: RunSpec
     history: list[dict[str, float]]
     label: str
     status: str = "finished"
-    run_id: str = "r1"
-    model: object = None
+    test_accuracy: float | None = None
 
 
-def _classroom(runs: list[FakeRun], language: str = "en"):
+def test_run_outcomes_prefer_the_measured_test_accuracy_and_skip_failed_runs() -> None:
+    split = MNIST_25.replace(validation="split")
+    runs = [
+        FakeRun(split, [{"epoch": 1, "val_accuracy": 0.5}], "#1", test_accuracy=0.91),
+        FakeRun(split, [{"epoch": 1, "val_accuracy": 0.5}], "#2", status="running"),
+        FakeRun(MNIST_25, [{"epoch": 1, "val_accuracy": 0.93}], "#3", status="running"),
+        FakeRun(MNIST_25, [], "#4", status="failed"),
+    ]
+    outcomes = run_outcomes(runs)
+    assert [(o.label, o.test_accuracy) for o in outcomes] == [
+        ("#1", 0.91),
+        ("#2", None),  # validates on a split: no test accuracy until it ends
+        ("#3", 0.93),  # validates on the test set: its history says it
+    ]
+
+
+def _classroom(runs: list[FakeRun], monkeypatch, language: str = "en"):
     from helpers import app_test
 
+    import pages._models
+
+    # The page reads the lab's runs through pages._models.lab_runs on every run.
+    monkeypatch.setattr(pages._models, "lab_runs", lambda: list(runs))
     app = app_test(language=language)
     app.run()
-    app.session_state["runs"] = runs
     app.switch_page("pages/5_classroom.py").run()
     assert not app.exception, app.exception
     return app
 
 
-def test_classroom_shows_progress_from_the_session_runs() -> None:
+def test_classroom_shows_progress_from_the_session_runs(monkeypatch) -> None:
     fixed = T000.replace(loss="categorical_crossentropy", optimizer="adam", learning_rate=0.01)
     runs = [
         FakeRun(T000, [{"epoch": 1, "val_loss": 0.05, "val_accuracy": 0.7759}], "#1 · t000"),
         FakeRun(fixed, [{"epoch": 1, "val_loss": 0.2, "val_accuracy": 0.931}], "#2 · fixed"),
         FakeRun(MNIST_25, [{"epoch": 1, "val_loss": 0.3, "val_accuracy": 0.95}], "#3", "running"),
     ]
-    app = _classroom(runs)
+    app = _classroom(runs, monkeypatch)
     bars = {bar.proto.text: bar.value for bar in app.get("progress")}
     assert bars["Done! 93.10% test accuracy (goal: 90.00%)."] == 100
     assert any(text.startswith("95.00% test accuracy; the goal is 97.00%") for text in bars)
@@ -186,20 +205,20 @@ def test_classroom_shows_progress_from_the_session_runs() -> None:
     assert "2 of 4 challenges done" not in captions and "1 of 4 challenges done" in captions
 
 
-def test_early_stopping_uses_the_restored_epoch() -> None:
+def test_early_stopping_uses_the_restored_epoch(monkeypatch) -> None:
     spec = MNIST_25.replace(early_stopping_patience=2, epochs=10)
     history = [
         {"epoch": 1, "val_loss": 0.20, "val_accuracy": 0.96},
         {"epoch": 2, "val_loss": 0.10, "val_accuracy": 0.971},  # best val_loss: restored
         {"epoch": 3, "val_loss": 0.15, "val_accuracy": 0.975},
     ]
-    app = _classroom([FakeRun(spec, history, "#1 early")])
+    app = _classroom([FakeRun(spec, history, "#1 early")], monkeypatch)
     bars = [bar.proto.text for bar in app.get("progress")]
     assert any(text.startswith("Done! 97.10%") for text in bars)
 
 
-def test_start_button_loads_the_challenge_into_build_and_train() -> None:
-    app = _classroom([], language="ko")
+def test_start_button_loads_the_challenge_into_build_and_train(monkeypatch) -> None:
+    app = _classroom([], monkeypatch, language="ko")
     app.button(key="start_fashion_small").click().run()
     assert not app.exception, app.exception
     shown_spec, preset_key = app.session_state["shared_spec"]

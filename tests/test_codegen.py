@@ -112,6 +112,7 @@ def script_results(tmp_path_factory) -> dict[str, dict]:
     return json.loads(line.removeprefix("RESULTS "))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", list(PRESETS))
 def test_exported_script_builds_the_labs_network(key: str, script_results) -> None:
     result = script_results[key]
@@ -125,6 +126,7 @@ def test_exported_script_builds_the_labs_network(key: str, script_results) -> No
     assert result["loss"] == spec.loss
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", list(PRESETS))
 def test_exported_script_trains_and_evaluates(key: str, script_results) -> None:
     result = script_results[key]
@@ -133,6 +135,7 @@ def test_exported_script_trains_and_evaluates(key: str, script_results) -> None:
     assert 0.0 <= result["test_accuracy"] <= 1.0
 
 
+@pytest.mark.slow
 def test_published_parameter_counts_appear_in_the_scripts(script_results) -> None:
     assert script_results["t000_sigmoid_mse"]["script_params"] == 11_935
     assert script_results["t002_mnist_relu1000"]["script_params"] == 795_010

@@ -87,7 +87,7 @@ def test_both_data_sets_load_offline(name, class_names) -> None:
 
 
 def test_offline_without_local_files_uses_the_bundled_sample(monkeypatch, tmp_path) -> None:
-    monkeypatch.setattr(datasets, "DEBIAN_FASHION_DIR", tmp_path / "no-debian")
+    monkeypatch.setattr(datasets, "DEBIAN_DATASETS_DIR", tmp_path / "no-debian")
     for name, (train, test) in {"mnist": (8_000, 2_000), "fashion_mnist": (5_000, 1_000)}.items():
         assert probe_source(name) == "bundled_sample"
         dataset = load_dataset(name)
@@ -208,7 +208,7 @@ def test_truncated_idx_file_falls_through_to_the_next_source(monkeypatch, tmp_pa
     images = folder / "train-images-idx3-ubyte.gz"
     images.write_bytes(images.read_bytes()[:-40])
     monkeypatch.setenv("NNLAB_DATA_DIR", str(tmp_path))
-    monkeypatch.setattr(datasets, "DEBIAN_FASHION_DIR", tmp_path / "no-debian")
+    monkeypatch.setattr(datasets, "DEBIAN_DATASETS_DIR", tmp_path / "no-debian")
     dataset = load_dataset("fashion_mnist")
     assert dataset.source == "bundled_sample"
     assert len(dataset.notes) >= 1 and str(folder) in dataset.notes[0]
@@ -232,7 +232,7 @@ def test_offline_never_calls_the_network(monkeypatch, tmp_path) -> None:
         raise AssertionError("urlopen called while NNLAB_OFFLINE=1")
 
     monkeypatch.setattr(urllib.request, "urlopen", forbidden)
-    monkeypatch.setattr(datasets, "DEBIAN_FASHION_DIR", tmp_path / "no-debian")
+    monkeypatch.setattr(datasets, "DEBIAN_DATASETS_DIR", tmp_path / "no-debian")
     assert load_dataset("mnist").source == "bundled_sample"
     assert load_dataset("fashion_mnist").source == "bundled_sample"
 

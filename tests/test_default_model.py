@@ -11,15 +11,19 @@ from helpers import REPO_ROOT
 
 from nnlab.default_model import (
     DEFAULT_MODEL_PATH,
+    DEFAULT_NETWORK_PATH,
     default_model_record,
     load_default_model,
+    load_default_network,
 )
 from nnlab.drawing import predict_digit, preprocess_drawing
+from nnlab.numpy_net import reference_difference
 
 
 @pytest.fixture(scope="module")
 def model():
-    return load_default_model()
+    """The shipped model as the app runs it: a NumPy Network read from the .npz (no Keras)."""
+    return load_default_network()
 
 
 @pytest.fixture(scope="module")
@@ -35,21 +39,45 @@ def held_out() -> tuple[np.ndarray, np.ndarray]:
 
 def test_model_file_is_small_and_recorded() -> None:
     assert DEFAULT_MODEL_PATH.stat().st_size < 1_000_000
+    assert DEFAULT_NETWORK_PATH.stat().st_size < 1_000_000
     record = default_model_record()
     assert record["held_out_accuracy"] >= 0.97
     assert record["held_out_images"] >= 1000
 
 
 def test_model_takes_uint8_images_and_gives_probabilities(model) -> None:
-    assert model.input_shape == (None, 28, 28)
-    assert model.output_shape == (None, 10)
-    assert load_default_model() is model  # loaded once per process
+    assert model.input_shape == (28, 28)
+    assert model.output_size == 10
+    assert model.parameter_count() == default_model_record()["parameters"]
+    assert load_default_network() is model  # loaded once per process
+    probabilities = model.predict(np.zeros((2, 28, 28), np.uint8))
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
 
 
 def test_held_out_mnist_accuracy(model, held_out) -> None:
     x, y = held_out
-    predicted = np.argmax(np.asarray(model(x, training=False)), axis=1)
+    predicted = np.argmax(model.predict(x), axis=1)
     assert np.mean(predicted == y) >= 0.95
+
+
+def test_network_reproduces_the_keras_outputs_stored_with_it(model) -> None:
+    """The .npz holds Keras' outputs for the first 100 MNIST test images; NumPy must agree."""
+    from nnlab.datasets import load_dataset
+
+    assert model.reference_inputs_dataset == "mnist"
+    assert model.reference_outputs.shape == (100, 10)
+    difference = reference_difference(model, load_dataset("mnist"))
+    assert difference is not None and difference < 1e-5
+
+
+@pytest.mark.slow  # imports TensorFlow
+def test_network_file_matches_the_keras_file(model, held_out) -> None:
+    """The .npz is an export of the .keras file: rerun scripts/export_default_network.py if not."""
+    x, _ = held_out
+    keras_model = load_default_model()
+    expected = np.asarray(keras_model(x, training=False))
+    assert np.max(np.abs(model.predict(x) - expected)) < 1e-5
+    assert load_default_model() is keras_model  # loaded once per process
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)

@@ -17,9 +17,11 @@ from nnlab.drawing import (
     class_probabilities,
     load_image_file,
     model_inputs,
+    predict_digit,
     preprocess_drawing,
     preprocess_photo,
 )
+from nnlab.network import NetLayer, Network
 
 
 def _png(rgba: np.ndarray) -> bytes:
@@ -143,28 +145,24 @@ def test_large_photo_is_shrunk_safely() -> None:
     assert preprocess_photo(buffer.getvalue()) is not None
 
 
-class _RecordingModel:
-    """A stand-in with Keras' calling convention that records what it was given."""
-
-    def __init__(self, input_shape: tuple, rescales: bool, outputs: np.ndarray) -> None:
-        self.input_shape = (None, *input_shape)
-        self.layers = [type("Rescaling", (), {})()] if rescales else []
-        self.outputs = outputs
-        self.seen: list[np.ndarray] = []
-
-    def __call__(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        assert training is False
-        self.seen.append(x)
-        return np.tile(self.outputs, (len(x), 1))
+def _constant_network(input_shape: tuple, rescales: bool, outputs: np.ndarray) -> Network:
+    """A network whose output is `outputs` whatever the image (no weights, only a bias)."""
+    layers = [NetLayer("image", "InputLayer", config={"shape": list(input_shape)})]
+    if rescales:
+        layers.append(NetLayer("rescaling", "Rescaling", config={"scale": 1 / 255, "offset": 0}))
+    if len(input_shape) > 1:
+        layers.append(NetLayer("flatten", "Flatten"))
+    layers.append(NetLayer("output", "Dense", "linear", (np.zeros((784, 10)), outputs)))
+    return Network(tuple(layers))
 
 
 def test_models_that_rescale_get_uint8_and_others_get_floats() -> None:
     image = np.linspace(0, 1, 784, dtype=np.float32).reshape(28, 28)
-    rescaling = _RecordingModel((28, 28), True, np.full(10, 0.1))
+    rescaling = _constant_network((28, 28), True, np.full(10, 0.1))
     batch = model_inputs(rescaling, image)
     assert batch.dtype == np.uint8 and batch.shape == (1, 28, 28)
     assert batch[0, -1, -1] == 255 and batch[0, 0, 0] == 0
-    flat = _RecordingModel((784,), False, np.full(10, 0.1))
+    flat = _constant_network((784,), False, np.full(10, 0.1))
     batch = model_inputs(flat, image)
     assert batch.dtype == np.float32 and batch.shape == (1, 784)
     assert batch.max() == pytest.approx(1.0)
@@ -173,8 +171,36 @@ def test_models_that_rescale_get_uint8_and_others_get_floats() -> None:
 def test_outputs_become_probabilities() -> None:
     image = np.zeros((28, 28), np.float32)
     sigmoid_outputs = np.array([0.9, 0.9, 0.2] + [0.0] * 7)
-    probabilities = class_probabilities(_RecordingModel((28, 28), True, sigmoid_outputs), image)
+    probabilities = class_probabilities(_constant_network((28, 28), True, sigmoid_outputs), image)
     np.testing.assert_allclose(probabilities.sum(), 1.0)
+    np.testing.assert_allclose(probabilities[0, :3], np.array([0.9, 0.9, 0.2]) / 2.0, atol=1e-6)
     logits = np.array([2.0, -1.0] + [0.0] * 8)
-    probabilities = class_probabilities(_RecordingModel((28, 28), True, logits), image)
+    probabilities = class_probabilities(_constant_network((28, 28), True, logits), image)
     assert probabilities.argmax() == 0 and probabilities.sum() == pytest.approx(1.0)
+
+
+def test_predict_digit_runs_the_network_on_the_drawing() -> None:
+    """The drawing reaches the network as MNIST-style pixels: its ink decides the answer."""
+    # Class 0 scores the ink in the left half of the image, class 1 the ink in the right half.
+    kernel = np.zeros((28, 28, 10))
+    kernel[:, :14, 0] = 1.0
+    kernel[:, 14:, 1] = 1.0
+    network = Network(
+        (
+            NetLayer("image", "InputLayer", config={"shape": [28, 28]}),
+            NetLayer("rescaling", "Rescaling", config={"scale": 1 / 255, "offset": 0}),
+            NetLayer("flatten", "Flatten"),
+            NetLayer("output", "Dense", "softmax", (kernel.reshape(784, 10), np.zeros(10))),
+        )
+    )
+    seven = stroked_digit(7, width=20)
+    probabilities = predict_digit(network, seven)
+    pixels = np.round(preprocess_drawing(seven) * 255) / 255  # the uint8 the network reads
+    scores = np.array([pixels[:, :14].sum(), pixels[:, 14:].sum()])
+    expected = np.exp(scores - scores.max())
+    assert probabilities.shape == (10,) and probabilities.sum() == pytest.approx(1.0)
+    assert int(np.argmax(probabilities)) == int(np.argmax(scores))
+    np.testing.assert_allclose(
+        probabilities[:2] / probabilities[:2].sum(), expected / expected.sum(), rtol=1e-4
+    )
+    assert predict_digit(network, None) is None

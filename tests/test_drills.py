@@ -1,71 +1,66 @@
 """Drills: the classroom at its worst, on tiny data, in seconds.
 
-- Crowd: several runs train at once in one process; each equals the same run trained alone.
+- Crowd: several labs' runs train at once in the engine's workers; each equals the same run
+  trained alone.
 - Interaction storm: twenty widget changes and page switches while a run trains on Build & Train;
   the run still ends with a complete history and nothing raises.
 - Offline: with every download failing, each page renders on the bundled data and says so.
-- Home page without TensorFlow: rendering it in a clean process never imports TensorFlow.
-(Hostile settings and hostile files are in test_hostile_settings.py and test_hostile_files.py.)
+(Hostile settings and hostile files are in test_hostile_settings.py and test_hostile_files.py;
+the home page rendering without TensorFlow, in a clean process, is in test_home.py.)
 """
 
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 import time
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pytest
-from helpers import app_test
+from helpers import app_test, figures, page_files
 
 from nnlab import LayerSpec, RunSpec
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-PAGES = [
-    "pages/1_build_and_train.py",
-    "pages/2_evaluate.py",
-    "pages/3_draw.py",
-    "pages/4_inside.py",
-    "pages/5_classroom.py",
-]
+PAGES = page_files()
 
 
-@dataclass(frozen=True)
-class TinyData:
-    """A Dataset-like slice of the MNIST sample: a run needs only the four arrays."""
-
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
+# --- the engine the pages use, with a store in a temporary folder ---------------------------
 
 
 @pytest.fixture(scope="module")
-def tiny() -> TinyData:
-    from nnlab.datasets import load_dataset
+def engine(tmp_path_factory):
+    """The process-wide engine (what the pages get), both workers started before any drill.
 
-    mnist = load_dataset("mnist")
-    return TinyData(
-        mnist.x_train[:500], mnist.y_train[:500], mnist.x_test[:200], mnist.y_test[:200]
-    )
+    Started before the offline fixture changes the environment: workers inherit it at spawn.
+    """
+    from nnlab.engine import get_engine, reset_engine
+
+    reset_engine()
+    patch = pytest.MonkeyPatch()
+    patch.setenv("NNLAB_HOME", str(tmp_path_factory.mktemp("drills-home")))
+    patch.delenv("NNLAB_DATABASE_URL", raising=False)
+    patch.setenv("NNLAB_WORKERS", "2")
+    running = get_engine()
+    running.warm_up()
+    yield running
+    reset_engine()
+    patch.undo()
 
 
-def _figures(history: list[dict]) -> list[dict]:
-    """A history without wall-clock seconds, which differ between runs by nature."""
-    return [{key: value for key, value in row.items() if key != "seconds"} for row in history]
+def _wait_ended(engine, run_id: str, timeout_s: float = 300):
+    deadline = time.monotonic() + timeout_s
+    while engine.live(run_id).is_active:
+        assert time.monotonic() < deadline, f"run {run_id} did not end in {timeout_s} s"
+        time.sleep(0.02)  # polling interval, not a wait for a result
+    return engine.live(run_id)
 
 
 # --- crowd -----------------------------------------------------------------------------------
 
 
-def test_crowd_of_runs_each_equal_to_the_run_alone(tiny: TinyData, monkeypatch) -> None:
-    from nnlab.training import TrainingRun, server_load, train
-
-    monkeypatch.setenv("NNLAB_MAX_CONCURRENT_RUNS", "8")
+@pytest.mark.slow
+def test_crowd_of_runs_each_equal_to_the_run_alone(engine) -> None:
     base = RunSpec(
         train_size=300,
         hidden_layers=(LayerSpec.dense(16, "relu"),),
@@ -81,18 +76,21 @@ def test_crowd_of_runs_each_equal_to_the_run_alone(tiny: TinyData, monkeypatch) 
             seed=4, loss="categorical_crossentropy", optimizer="rmsprop", validation="split"
         ),
     ]
-    alone = [_figures(train(spec, tiny)[1]) for spec in specs]
+    # Alone: one run at a time, nothing else training.
+    alone = [figures(_wait_ended(engine, engine.submit("drill-alone", s)).history) for s in specs]
 
-    runs = [TrainingRun(spec, tiny).start() for spec in specs]
+    run_ids = [engine.submit(f"drill-crowd-{n}", spec) for n, spec in enumerate(specs)]
     most_at_once = 0
-    deadline = time.monotonic() + 180
-    while any(run.is_active for run in runs) and time.monotonic() < deadline:
-        most_at_once = max(most_at_once, server_load()[0])
-        runs[0].wait(0.02)  # poll the process-wide load while the crowd trains
+    deadline = time.monotonic() + 300
+    while any(engine.live(run_id).is_active for run_id in run_ids):
+        assert time.monotonic() < deadline, "the crowd did not finish"
+        most_at_once = max(most_at_once, engine.load()[0])
+        time.sleep(0.02)  # poll the engine's load while the crowd trains
+    runs = [engine.live(run_id) for run_id in run_ids]
     assert [run.status for run in runs] == ["finished"] * len(runs), [r.error for r in runs]
     assert most_at_once >= 2, "the runs never trained at the same time: not a crowd"
     for run, expected in zip(runs, alone, strict=True):
-        assert _figures(run.history) == expected, run.spec
+        assert figures(run.history) == expected, run.spec
 
 
 # --- interaction storm -----------------------------------------------------------------------
@@ -142,7 +140,8 @@ def _storm_actions(app) -> list:
     ]
 
 
-def test_interaction_storm_while_training(tiny: TinyData) -> None:
+@pytest.mark.slow
+def test_interaction_storm_while_training(engine) -> None:
     app = app_test(timeout_s=120)
     app.run()
     app.switch_page(PAGES[0]).run()
@@ -154,21 +153,22 @@ def test_interaction_storm_while_training(tiny: TinyData) -> None:
     app.number_input(key="build.epochs").set_value(4).run()
     app.button(key="b_train").click().run()
     assert not app.exception, app.exception
-    runs = app.session_state["runs"]
+    lab = app.session_state["lab_id"]
+    runs = engine.lab_runs(lab)
     assert len(runs) == 1
-    run = runs[0]
-    spec = run.spec
+    run_id = runs[0].run_id
+    spec = runs[0].spec
     assert (spec.train_size, spec.batch_size, spec.epochs) == (1000, 4, 4)
 
     app.session_state["_nnlab_page"] = "build"
     active_during = 0
     for number, action in enumerate(_storm_actions(app), start=1):
-        active_during += run.is_active
+        active_during += engine.live(run_id).is_active
         action()
         assert not app.exception, f"interaction {number}: {app.exception}"
     assert active_during >= 5, "the run ended before the storm got going: make it slower"
 
-    assert run.wait(300), "the run did not finish"
+    run = _wait_ended(engine, run_id)
     app.switch_page(PAGES[0]).run()
     assert not app.exception, app.exception
     assert run.status == "finished", run.error
@@ -176,7 +176,7 @@ def test_interaction_storm_while_training(tiny: TinyData) -> None:
     history = run.history
     assert [row["epoch"] for row in history] == [1, 2, 3, 4]
     assert all(math.isfinite(row["val_accuracy"]) for row in history)
-    assert app.session_state["runs"] == [run]  # nothing lost, nothing duplicated
+    assert [r.run_id for r in engine.lab_runs(lab)] == [run_id]  # nothing lost or duplicated
 
 
 # --- offline ---------------------------------------------------------------------------------
@@ -235,7 +235,8 @@ def test_home_page_offline_names_the_bundled_sample(no_network, language: str) -
     assert bundled in _home_text(language)
 
 
-def test_every_page_works_offline_on_bundled_data(no_network, tiny: TinyData) -> None:
+@pytest.mark.slow
+def test_every_page_works_offline_on_bundled_data(engine, no_network) -> None:
     from nnlab import datasets
 
     app = app_test()
@@ -250,8 +251,11 @@ def test_every_page_works_offline_on_bundled_data(no_network, tiny: TinyData) ->
     app.number_input(key="build.train_size").set_value(200).run()
     app.number_input(key="build.epochs").set_value(1).run()
     app.button(key="b_train").click().run()
-    run = app.session_state["runs"][-1]
-    assert run.wait(180) and run.status == "finished", run.error
+    assert not app.exception, app.exception
+    run = _wait_ended(engine, engine.lab_runs(app.session_state["lab_id"])[-1].run_id)
+    assert run.status == "finished", run.error
+    # The pages load the data set in this process (the worker has its own copy).
+    app.switch_page(PAGES[1]).run()
     mnist = datasets.loaded_dataset("mnist")
     assert mnist is not None and mnist.source == "bundled_sample"
     assert any("Download" in note for note in mnist.notes), mnist.notes
@@ -262,22 +266,3 @@ def test_every_page_works_offline_on_bundled_data(no_network, tiny: TinyData) ->
             captions = " ".join(element.value for element in app.caption)
             assert "Bundled sample of" in captions or "bundled sample" in captions, path
     assert no_network, "no download was attempted: the drill did not test the fallback"
-
-
-# --- the home page never imports TensorFlow --------------------------------------------------
-
-
-def test_home_page_does_not_import_tensorflow() -> None:
-    code = (
-        "import sys\n"
-        "from streamlit.testing.v1 import AppTest\n"
-        "app = AppTest.from_file('app.py', default_timeout=60)\n"
-        "app.run()\n"
-        "assert not app.exception, app.exception\n"
-        "loaded = [name for name in ('tensorflow', 'keras') if name in sys.modules]\n"
-        "assert not loaded, f'the home page imported {loaded}'\n"
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert completed.returncode == 0, completed.stderr[-2000:]

@@ -1,4 +1,5 @@
-"""Evaluation: figures on hand-made probabilities with known answers, then a tiny Keras model."""
+"""Evaluation: figures on hand-made probabilities with known answers, then a tiny trained model
+(trained with Keras, evaluated as a NumPy Network)."""
 
 from __future__ import annotations
 
@@ -150,8 +151,15 @@ def tiny_model(mnist):
     return model
 
 
-def test_evaluate_real_model_agrees_with_keras(tiny_model, mnist) -> None:
-    evaluation = evaluate(tiny_model, mnist, batch_size=500)
+@pytest.fixture(scope="module")
+def tiny_network(tiny_model):
+    from nnlab.network import network_from_keras
+
+    return network_from_keras(tiny_model)
+
+
+def test_evaluate_real_model_agrees_with_keras(tiny_model, tiny_network, mnist) -> None:
+    evaluation = evaluate(tiny_network, mnist, batch_size=500)
     reference = tiny_model.predict(mnist.x_test, verbose=0)
     np.testing.assert_allclose(evaluation.probabilities, reference, atol=1e-5)
     assert evaluation.accuracy == pytest.approx(np.mean(reference.argmax(1) == mnist.y_test))
@@ -171,17 +179,37 @@ def test_evaluate_flat_input_model(mnist) -> None:
     import keras
     from keras import layers
 
+    from nnlab.network import network_from_keras
+
     model = keras.Sequential(
         [keras.Input((784,)), layers.Rescaling(1 / 255), layers.Dense(10, activation="softmax")]
     )
-    evaluation = evaluate(model, mnist)
+    evaluation = evaluate(network_from_keras(model), mnist)
     reference = model.predict(mnist.x_test.reshape(-1, 784), verbose=0)
     np.testing.assert_allclose(evaluation.probabilities, reference, atol=1e-5)
 
 
-def test_evaluate_mean_squared_error_loss(tiny_model, mnist) -> None:
-    evaluation = evaluate(tiny_model, mnist, loss="mean_squared_error")
+def test_evaluate_mean_squared_error_loss(tiny_network, mnist) -> None:
+    evaluation = evaluate(tiny_network, mnist, loss="mean_squared_error")
     one_hot = np.eye(10)[mnist.y_test]
     expected = np.mean((evaluation.probabilities.astype(np.float64) - one_hot) ** 2)
     assert evaluation.loss == pytest.approx(expected)
     assert evaluation.loss_name == "mean_squared_error"
+
+
+def test_evaluate_needs_no_keras(mnist) -> None:
+    """The app's process evaluates with NumPy only: a hand-made network, known answers."""
+    from nnlab.network import NetLayer, Network
+
+    # No weights, a bias favouring class 3: every image is called a 3.
+    network = Network(
+        (
+            NetLayer("image", "InputLayer", config={"shape": [28, 28]}),
+            NetLayer("flatten", "Flatten"),
+            NetLayer("out", "Dense", "softmax", (np.zeros((784, 10)), np.eye(10)[3] * 5)),
+        )
+    )
+    evaluation = evaluate(network, mnist)
+    assert evaluation.accuracy == pytest.approx(np.mean(mnist.y_test == 3))
+    assert set(evaluation.predictions) == {3}
+    assert evaluation.confusion[:, 3].sum() == mnist.num_test

@@ -121,6 +121,16 @@ def test_bad_model_file_is_refused_with_a_clear_message(model_corpus, name: str)
     assert expected.lower() in message.lower(), message
 
 
+@pytest.mark.parametrize("name", CORPUS_NAMES)
+def test_bad_model_file_is_refused_by_the_network_loader(model_corpus, name: str) -> None:
+    """The engine's workers read uploads with network_from_model_file: same checks first."""
+    from nnlab.model_io import network_from_model_file
+
+    data, filename, expected = model_corpus[name]
+    message = _timed_refusal(network_from_model_file, data, filename, "mnist")
+    assert expected.lower() in message.lower(), message
+
+
 def test_lambda_layer_code_never_runs(model_corpus, tmp_path: Path, monkeypatch) -> None:
     """A Lambda layer's code must not execute: refused before Keras deserialises anything."""
     import keras
@@ -140,11 +150,13 @@ def test_a_good_model_still_loads(model_corpus) -> None:
     import keras
     from keras import layers
 
-    from nnlab.model_io import load_model_bytes, model_file_bytes
+    from nnlab.model_io import load_model_bytes, model_file_bytes, network_from_model_file
 
     model = keras.Sequential([keras.Input(shape=(28, 28)), layers.Flatten(), layers.Dense(10)])
     loaded = load_model_bytes(model_file_bytes(model), "mine.keras")
     assert loaded.model.output_shape[-1] == 10
+    network = network_from_model_file(model_file_bytes(model), "mine.keras", "mnist").network
+    assert network.output_size == 10
 
 
 # --- hostile images for the photo uploader ----------------------------------------------------

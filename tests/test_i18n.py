@@ -16,10 +16,7 @@ from nnlab.links import SPEC_FIELDS
 REPO_ROOT = Path(__file__).resolve().parent.parent
 UI_FILES = [REPO_ROOT / "app.py", *sorted((REPO_ROOT / "pages").glob("*.py"))]
 LIBRARY_FILES = sorted((REPO_ROOT / "nnlab").glob("*.py"))
-PAGES = sorted(str(path.relative_to(REPO_ROOT)) for path in (REPO_ROOT / "pages").glob("[0-9]*.py"))
 TEXT_FUNCTIONS = {"t", "translate"}
-# A key translate() could not find shows as "[area.key]".
-MISSING_MARKER = re.compile(r"\[[a-z_]+(\.[a-z0-9_]+)+\]")
 
 
 def _text_calls(path: Path) -> list[tuple[int, ast.expr]]:
@@ -140,24 +137,7 @@ def test_placeholders_fill_in_both_languages() -> None:
         assert "2" in text and "4" in text
 
 
-def _visible_texts(app) -> list[str]:
-    texts = [element.value for element in app.markdown]
-    texts += [element.value for element in app.caption]
-    texts += [element.value for element in (*app.title, *app.header, *app.subheader)]
-    texts += [element.label for element in app.button]
-    texts += [element.body for element in (*app.info, *app.warning, *app.error, *app.success)]
-    return [str(text) for text in texts]
-
-
-@pytest.mark.parametrize("language", ["en", "ko"])
-@pytest.mark.parametrize("page_path", PAGES)
-def test_page_renders_with_no_missing_text(page_path: str, language: str) -> None:
-    app = app_test(language=language)
-    app.run()
-    app.switch_page(page_path).run()
-    assert not app.exception, app.exception
-    missing = [text for text in _visible_texts(app) if MISSING_MARKER.search(text)]
-    assert missing == []
+# Every page rendering in both languages with no missing text: tests/test_pages_render.py.
 
 
 def test_language_switch_applies_at_once_and_sticks_across_pages() -> None:

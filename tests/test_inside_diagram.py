@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from nnlab import inside
-from nnlab.default_model import default_model_spec, load_default_model
+from nnlab.default_model import default_model_spec, load_default_network
 from nnlab.model import network_dot
 
 
@@ -14,12 +14,12 @@ def test_default_model_spec_describes_the_shipped_model() -> None:
     assert spec is not None
     assert [layer.kind for layer in spec.hidden_layers] == ["conv", "conv", "dense"]
     # The diagram drawn from the spec counts the same weights as the model itself.
-    assert spec.parameter_count() == load_default_model().count_params()
+    assert spec.parameter_count() == load_default_network().parameter_count()
     assert 'rankdir="TB"' in network_dot(spec)
 
 
 def test_model_dot_is_top_to_bottom_with_one_box_per_layer() -> None:
-    model = load_default_model()
+    model = load_default_network()
     dot = inside.model_dot(model)
     assert 'rankdir="TB"' in dot
     boxes = re.findall(r'^\s+n\d+ \[label="([^"]*)"', dot, flags=re.MULTILINE)

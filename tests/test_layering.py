@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 UI_FILES = [REPO_ROOT / "app.py", *sorted((REPO_ROOT / "pages").glob("*.py"))]
 LIBRARY_FILES = sorted((REPO_ROOT / "nnlab").rglob("*.py"))
+TEST_FILES = sorted((REPO_ROOT / "tests").glob("test_*.py"))
 
 
 def _imported_roots(path: Path) -> set[str]:
@@ -52,3 +54,14 @@ def test_ruff_check_and_format_are_clean() -> None:
         ["ruff", "format", "--check", "."], cwd=REPO_ROOT, capture_output=True, text=True
     )
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def test_browser_tests_are_marked_so_the_fast_lane_skips_them() -> None:
+    drives_chromium = re.compile(r"(from|import) playwright|def test_\w+\((page|browser)\b")
+    texts = {path.name: path.read_text(encoding="utf-8") for path in TEST_FILES}
+    unmarked = [
+        name
+        for name, text in texts.items()
+        if drives_chromium.search(text) and "pytest.mark.browser" not in text
+    ]
+    assert not unmarked, f"these drive Chromium but are not marked browser: {unmarked}"

@@ -100,3 +100,71 @@ def test_network_dot_is_compact_for_big_layers() -> None:
     assert dot.count("->") == 2  # input -> hidden -> output: one box per layer
     cnn = network_dot(PRESETS["cnn_mnist"].spec)
     assert "32 filters 3×3" in cnn and "Flatten" in cnn and "dropout 0.5" in cnn
+
+
+# SHA-256 prefixes of the initial weights build_model gave before the layer plan existed: the
+# plan must hand out the same seeds in the same order, so students' runs start where they did.
+MIX = RunSpec(
+    hidden_layers=(
+        LayerSpec.conv(4, 3),
+        LayerSpec.conv(6, 5, "tanh"),
+        LayerSpec.dense(12, "elu"),
+        LayerSpec.dense(7),
+    ),
+    dropout_rate=0.3,
+    l2_weight_decay=0.01,
+    seed=7,
+    optimizer="sgd",
+    momentum=0.5,
+    nesterov=True,
+    learning_rate=0.05,
+)
+WEIGHT_DIGESTS = {
+    "mix": (
+        MIX,
+        "0cf8322530aaa0f4 374708fff7719dd5 a86f07ad40b2ae37 9d908ecfb6b256de "
+        "26f1ef3f70596625 17b0761f87b081d5 1924956a66703375 3addfb141cd7c9c4 "
+        "7a004215f391b4aa 2c34ce1df23b838c",
+    ),
+    "t000": (
+        PRESETS["t000_sigmoid_mse"].spec,
+        "5c2a66a4d0b616c3 5dcc1b5872dd9ff1 6ed9ed57e3a16c0c 2c34ce1df23b838c",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(WEIGHT_DIGESTS))
+def test_initial_weights_are_bit_identical_to_before_the_plan(name: str) -> None:
+    import hashlib
+
+    spec, digests = WEIGHT_DIGESTS[name]
+    weights = build_model(spec).get_weights()
+    found = [hashlib.sha256(array.tobytes()).hexdigest()[:16] for array in weights]
+    assert found == digests.split()
+
+
+def test_plan_names_types_and_seeds() -> None:
+    from nnlab.plan import plan
+
+    layers = plan(MIX)
+    assert [layer.name for layer in layers] == [row["layer"] for row in layer_rows(MIX)]
+    seeded = [(layer.name, layer.seed) for layer in layers if layer.seed is not None]
+    # Kernels and dropout layers draw seeds in build order: convs, flatten dropout, dense, output.
+    assert seeded == [
+        ("conv_1", 7),
+        ("conv_2", 8),
+        ("conv_dropout", 9),
+        ("hidden_1", 10),
+        ("dropout_1", 11),
+        ("hidden_2", 12),
+        ("dropout_2", 13),
+        ("output", 14),
+    ]
+    assert [layer.source for layer in layers if layer.source is not None] == [0, 1, 2, 3]
+    assert sum(layer.params for layer in layers) == MIX.parameter_count()
+
+
+def test_network_dot_speaks_korean() -> None:
+    dot = network_dot(PRESETS["cnn_mnist"].spec, "ko")
+    assert "필터 32개" in dot and "가중치" in dot and "펼치기" in dot
+    assert "weights" not in dot and "filters" not in dot

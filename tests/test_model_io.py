@@ -176,3 +176,67 @@ def test_file_name_does_not_decide_the_format(small_model, tmp_path: Path) -> No
     h5 = _h5_bytes(small_model, tmp_path, "named_wrong")
     loaded = load_model_bytes(h5, "model.keras")  # an .h5 uploaded under a .keras name
     assert loaded.model.output_shape == (None, 10)
+
+
+# --- into a NumPy network (what the engine's worker does with an upload) ------------------------
+
+
+def test_network_from_model_file_keeps_spec_and_keras_outputs(small_model) -> None:
+    from nnlab.datasets import load_dataset
+    from nnlab.model_io import LoadedNetwork, network_from_model_file
+    from nnlab.numpy_net import reference_difference
+
+    data = model_file_bytes(small_model, SPEC, label="#2 · mine")
+    loaded = network_from_model_file(data, "mine.keras", "fashion_mnist")
+    assert isinstance(loaded, LoadedNetwork)
+    assert loaded.spec == SPEC and loaded.label == "#2 · mine"
+    assert loaded.dataset_name == "mnist"  # the file's own data set wins over the one asked for
+    network = loaded.network
+    assert network.summary_rows()[-1]["params"] == small_model.layers[-1].count_params()
+    mnist = load_dataset("mnist")
+    assert network.reference_outputs.shape == (100, 10)
+    assert reference_difference(network, mnist) < 1e-5
+    images = mnist.x_test[100:150]
+    np.testing.assert_allclose(network.predict(images), small_model(images), atol=1e-5)
+
+
+def test_network_from_tutorial_h5_gets_rescaling(tmp_path: Path) -> None:
+    import keras
+    from keras import layers
+
+    from nnlab.model_io import network_from_model_file
+
+    tutorial = keras.Sequential(
+        [keras.Input((784,)), layers.Dense(15, activation="sigmoid"), layers.Dense(10)]
+    )
+    loaded = network_from_model_file(
+        _h5_bytes(tutorial, tmp_path, "t000"), "mnist_mlp.h5", "fashion_mnist"
+    )
+    assert loaded.spec is None and loaded.label is None
+    assert loaded.dataset_name == "fashion_mnist"  # nothing in the file: the one asked for
+    assert loaded.network.input_shape == (28, 28)
+    assert loaded.network.kinds[:3] == ("InputLayer", "Rescaling", "Reshape")
+    assert loaded.network.reference_inputs_dataset == "fashion_mnist"
+    images = np.random.default_rng(2).integers(0, 256, size=(4, 28, 28), dtype=np.uint8)
+    expected = tutorial(images.reshape(4, 784).astype("float32") / 255.0)
+    np.testing.assert_allclose(loaded.network.predict(images), expected, atol=1e-5)
+
+
+def test_layers_numpy_cannot_run_are_named() -> None:
+    import keras
+    from keras import layers
+
+    from nnlab.model_io import network_from_model_file
+
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            layers.Conv2D(4, 3),
+            layers.BatchNormalization(),
+            layers.Flatten(),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
+    with pytest.raises(ValueError, match=r"NN Lab can read Dense, Conv2D, MaxPooling2D.*"
+                       r"this model has BatchNormalization"):  # fmt: skip
+        network_from_model_file(model_file_bytes(model), "bn.keras", "mnist")

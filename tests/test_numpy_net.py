@@ -7,12 +7,15 @@ import pytest
 from drawn_digits import all_sample_digits
 
 from nnlab import activations
+from nnlab.network import NetLayer, Network, images_digest
 from nnlab.numpy_net import (
     batch_inference,
     dense_layers_of,
     forward_numpy,
     forward_numpy_steps,
     numpy_inputs_of,
+    reference_difference,
+    rescaling_of,
     shape_formula,
 )
 
@@ -161,6 +164,7 @@ def test_forward_numpy_matches_keras_for_a_trained_dense_model() -> None:
     import keras
 
     from nnlab.model import build_model
+    from nnlab.network import network_from_keras
     from nnlab.spec import LayerSpec, RunSpec
 
     rng = np.random.default_rng(0)
@@ -175,16 +179,18 @@ def test_forward_numpy_matches_keras_for_a_trained_dense_model() -> None:
     )
     model = build_model(spec)
     model.fit(x[:300], y[:300], epochs=1, batch_size=50, verbose=0)
-    layers = dense_layers_of(model)
+    network = network_from_keras(model)
+    layers = dense_layers_of(network)
     assert [(w.shape, a) for w, _, a in layers] == [
         ((784, 15), "sigmoid"),
         ((15, 12), "relu"),
         ((12, 10), "softmax"),
     ]
     expected = np.asarray(model(x[300:], training=False))
-    got = forward_numpy(layers, numpy_inputs_of(model, x[300:]))
+    assert rescaling_of(network) == pytest.approx((1 / 255, 0.0))
+    got = forward_numpy(layers, numpy_inputs_of(network, x[300:]))
     assert np.max(np.abs(got - expected)) < 1e-5
-    result = batch_inference(layers, numpy_inputs_of(model, x[300:]), y[300:], batch_size=30)
+    result = batch_inference(layers, numpy_inputs_of(network, x[300:]), y[300:], batch_size=30)
     keras_accuracy = float(np.mean(np.argmax(expected, axis=1) == y[300:]))
     assert result.total == 100 and result.accuracy == pytest.approx(keras_accuracy)
     assert isinstance(model, keras.Model)
@@ -192,8 +198,57 @@ def test_forward_numpy_matches_keras_for_a_trained_dense_model() -> None:
 
 def test_dense_layers_of_refuses_a_cnn() -> None:
     from nnlab.model import build_model
+    from nnlab.network import network_from_keras
     from nnlab.spec import LayerSpec, RunSpec
 
     model = build_model(RunSpec(hidden_layers=(LayerSpec.conv(4, 3), LayerSpec.dense(8))))
     with pytest.raises(ValueError, match="Conv2D"):
-        dense_layers_of(model)
+        dense_layers_of(network_from_keras(model))
+
+
+def _reference_network(dataset_name: str, images: np.ndarray, shift: float = 0.0) -> Network:
+    """A Dense network carrying 'Keras' outputs: its own, moved by `shift`."""
+    rng = np.random.default_rng(5)
+    network = Network(
+        (
+            NetLayer("image", "InputLayer", config={"shape": [28, 28]}),
+            NetLayer("rescaling", "Rescaling", config={"scale": 1 / 255, "offset": 0.0}),
+            NetLayer("flatten", "Flatten"),
+            NetLayer("output", "Dense", "softmax", (rng.normal(0, 0.05, (784, 10)), np.zeros(10))),
+        )
+    )
+    return Network(
+        network.layers,
+        reference_inputs_dataset=dataset_name,
+        reference_outputs=network.predict(images) + shift,
+        reference_inputs_digest=images_digest(images),
+    )
+
+
+def test_reference_difference_compares_with_the_stored_outputs() -> None:
+    from nnlab.datasets import load_dataset
+
+    mnist = load_dataset("mnist")
+    images = mnist.x_test[:20]
+    assert reference_difference(_reference_network("mnist", images), mnist) < 1e-6
+    assert reference_difference(_reference_network("mnist", images, 0.01), mnist) == (
+        pytest.approx(0.01, abs=1e-6)
+    )
+    # Outputs for other images (another data set, or another copy of MNIST) are not compared.
+    assert reference_difference(_reference_network("fashion_mnist", images), mnist) is None
+    assert reference_difference(_reference_network("mnist", mnist.x_test[1:21]), mnist) is None
+    plain = _reference_network("mnist", images)
+    assert reference_difference(Network(plain.layers), mnist) is None
+
+
+def test_dense_layers_of_a_hand_made_network() -> None:
+    network = _reference_network("mnist", np.zeros((1, 28, 28), np.uint8))
+    [(weights, biases, name)] = dense_layers_of(network)
+    assert biases.shape == (10,)
+    assert weights.shape == (784, 10) and weights.dtype == np.float64 and name == "softmax"
+    images = np.arange(2 * 784).reshape(2, 28, 28) % 256
+    np.testing.assert_allclose(
+        forward_numpy(dense_layers_of(network), numpy_inputs_of(network, images)),
+        network.predict(images),
+        atol=1e-6,
+    )

@@ -78,3 +78,44 @@ def test_one_hot_labels_follow_the_loss() -> None:
     assert not RunSpec(loss="sparse_categorical_crossentropy").one_hot_labels
     assert RunSpec(loss="mean_squared_error").one_hot_labels
     assert RunSpec(loss="categorical_crossentropy").one_hot_labels
+
+
+def test_errors_carry_a_text_key_and_values_and_translate() -> None:
+    from nnlab.spec import SpecError
+
+    with pytest.raises(SpecError) as caught:
+        RunSpec(batch_size=500, train_size=100)
+    error = caught.value
+    assert error.key == "spec.error.batch_too_large"
+    assert error.values == {"batch": "500", "train": "100"}
+    assert str(error) == error.message("en")
+    assert "배치 크기(500)" in error.message("ko")
+    with pytest.raises(SpecError) as caught:
+        RunSpec(hidden_layers=(LayerSpec.dense(10), LayerSpec.conv(8)))
+    assert caught.value.values == {"position": 2}
+
+
+@pytest.mark.parametrize(
+    ("owner", "name"),
+    [
+        (RunSpec, "dropout_rate"),
+        (RunSpec, "l2_weight_decay"),
+        (RunSpec, "epochs"),
+        (RunSpec, "learning_rate"),
+        (RunSpec, "momentum"),
+        (LayerSpec, "units"),
+        (LayerSpec, "kernel_size"),
+    ],
+)
+def test_validation_reads_the_bounds_the_widgets_show(owner, name: str) -> None:
+    from nnlab.spec import check_field, field_metadata
+
+    meta = field_metadata(owner, name)
+    assert meta["label"].startswith("build.") and meta["help"].startswith("build.help.")
+    assert check_field(owner, name, meta["max"]) is None
+    step = meta["step"]
+    assert check_field(owner, name, meta["max"] + step) is not None
+    below = check_field(owner, name, meta["min"] - step)
+    assert below is not None and below.values["field"] == name
+    if not meta.get("min_open"):
+        assert check_field(owner, name, meta["min"]) is None

@@ -166,14 +166,6 @@ TEXTS = {
         "테스트 정확도: 테스트 세트로 검증한 실행은 마지막 검증 정확도를, 그렇지 않은 실행은 "
         "학습이 끝난 뒤 테스트 세트로 잰 정확도를 씁니다.",
     ),
-    "classroom.measuring": (
-        "Measuring the test accuracy of your runs…",
-        "실행 결과의 테스트 정확도를 재는 중…",
-    ),
-    "classroom.measure_failed": (
-        "Could not measure the test accuracy of {label}: {error}",
-        "{label}의 테스트 정확도를 잴 수 없었습니다: {error}",
-    ),
     "classroom.session_exercise": (
         "This session follows an exercise link. Locked: {locked}. Hidden: {hidden}.",
         "지금은 실습 링크의 설정을 따르고 있습니다. 잠긴 설정: {locked}. 숨긴 설정: {hidden}.",

@@ -1,0 +1,838 @@
+"""A class on one server: N students in one headless Chromium press Train within 2 s.
+
+For each class size N a fresh `streamlit run app.py` starts (own empty NNLAB_HOME, loopback
+only). Then:
+
+1. Solo: one student opens the preset link and trains alone; click -> "Finished" is the solo
+   time. After it, the idle memory with TensorFlow loaded in the workers is recorded: PSS of the
+   server plus its worker processes (/proc/PID/smaps_rollup; PSS because TensorFlow's shared
+   libraries count once in a container's memory, unlike summed RSS).
+2. Class: N browser contexts (one lab each) open the link; all press Train within 2 s. A sampler
+   thread records, every 0.5 s, CPU time of the server process and of its worker children
+   (/proc/PID/stat, the largest value seen per process, so replaced workers still count) and PSS;
+   another thread times `/_stcore/health` (5 s timeout). About 5 s after the clicks a late
+   student opens the home page and then Build & Train.
+3. Each student's time to the first epoch and to "Finished"; the time until every run finished
+   against N x solo / workers.
+4. Everyone leaves (contexts closed); `--after-s` seconds later PSS is measured again.
+
+    python benchmarks/bench_classroom.py                    # N = 10 and 30, ~15 min
+    python benchmarks/bench_classroom.py --students 3 --after-s 20 --no-report   # smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import shlex
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import benchlib
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+PRESET_LINK = "/build_and_train?preset=t004_relu100&n=6000&ep=3&lang=en"
+EPOCHS = 3
+LOG_DIR = benchlib.REPO_ROOT / "benchmarks" / ".out"
+CLOCK_TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+
+RATIO_GOAL = 1.3  # all runs finished within 1.3 x (N x solo / workers), at N = 30
+LATE_PAGE_GOAL_S = 5.0
+HEALTH_GOAL_S = 1.0
+PEAK_GOAL_MB = 2.2 * 1024
+AFTER_GOAL_EXTRA_MB = 150.0
+SERVER_CPU_PER_REFRESH_GOAL_MS = 10.0
+
+# Reads the live panel: "finished", "failed: ..." or "epoch" once the first epoch is shown.
+LIVE_STATE_JS = """(wantEpoch) => {
+    const status = document.querySelector('.st-key-b_live_status');
+    const text = status ? status.innerText : '';
+    if (text.includes('Finished')) return 'finished';
+    if (/failed|Stopped/.test(text)) return 'failed: ' + text.slice(0, 200);
+    if (!wantEpoch) return false;
+    const metric = document.querySelector('.st-key-b_live_metrics [data-testid="stMetric"]');
+    const match = metric ? metric.innerText.match(/(\\d+)\\s*\\/\\s*(\\d+)/) : null;
+    return match && Number(match[1]) >= 1 ? 'epoch' : false;
+}"""
+
+
+# ---------------------------------------------------------------------------------------------
+# The server and its processes
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, deadline_s: float = 90) -> None:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)  # polling interval
+    raise TimeoutError(f"streamlit did not become healthy within {deadline_s} s")
+
+
+@contextlib.contextmanager
+def streamlit_server(
+    log_name: str, workers: int | None, options: tuple[str, ...] = ()
+) -> Iterator[tuple[str, int]]:
+    """`streamlit run app.py` on a free loopback port with a fresh NNLAB_HOME; (url, pid).
+
+    `options` are extra Streamlit settings as "section.name=value" (to compare configurations).
+    """
+    extra = [
+        part
+        for option in options
+        for part in ("--" + option.split("=", 1)[0], option.split("=", 1)[1])
+    ]
+    port = _free_port()
+    home = tempfile.mkdtemp(prefix="nnlab-bench-home-")
+    env = dict(
+        os.environ,
+        NNLAB_OFFLINE="1",
+        NNLAB_HOME=home,
+        PYTHONUNBUFFERED="1",
+        TF_CPP_MIN_LOG_LEVEL="2",
+    )
+    env.pop("NNLAB_DATABASE_URL", None)
+    if workers:
+        env["NNLAB_WORKERS"] = str(workers)
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    with open(LOG_DIR / log_name, "w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+                *extra,
+            ],
+            cwd=benchlib.REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_healthy(url, process)
+            yield url, process.pid
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+            shutil.rmtree(home, ignore_errors=True)
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """/proc/PID/stat after the command name: index 1 is the parent, 11 and 12 utime, stime."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def worker_pids(server_pid: int) -> list[int]:
+    """Descendants of the server started by multiprocessing's spawn (the training workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        fields = _stat_fields(int(entry.name))
+        if fields:
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], list(children.get(server_pid, []))
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return sorted(pid for pid in found if "spawn" in _cmdline(pid))
+
+
+def cpu_ticks(pid: int) -> int | None:
+    """utime + stime of one process in clock ticks, or None once it is gone."""
+    fields = _stat_fields(pid)
+    return int(fields[11]) + int(fields[12]) if fields else None
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size of one process in MB (0 once it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def tensorflow_loaded(pid: int) -> bool:
+    """True when TensorFlow's native library is mapped into the process."""
+    try:
+        maps = Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+    return "libtensorflow" in maps or "_pywrap_tensorflow" in maps
+
+
+def memory_snapshot(server_pid: int) -> dict:
+    """PSS of the server plus workers, and how many workers have TensorFlow loaded."""
+    workers = worker_pids(server_pid)
+    server = pss_mb(server_pid)
+    worker_mb = [pss_mb(pid) for pid in workers]
+    return {
+        "server_mb": server,
+        "workers_mb": sum(worker_mb),
+        "total_mb": server + sum(worker_mb),
+        "workers": len(workers),
+        "workers_with_tf": sum(tensorflow_loaded(pid) for pid in workers),
+    }
+
+
+class Sampler:
+    """Background threads: CPU and PSS every 0.5 s, and the health endpoint's latency."""
+
+    def __init__(self, server_pid: int, url: str, interval_s: float = 0.5) -> None:
+        self.server_pid = server_pid
+        self.url = url
+        self.interval_s = interval_s
+        self.ticks: dict[int, int] = {}  # pid -> largest utime+stime seen
+        self.roles: dict[int, str] = {server_pid: "server"}
+        self.peak: dict = {"total_mb": 0.0}
+        self.max_workers = 0
+        self.health_s: list[float] = []
+        self.health_failures = 0
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.threads = [
+            threading.Thread(target=self._sample_loop, daemon=True),
+            threading.Thread(target=self._health_loop, daemon=True),
+        ]
+
+    def start(self) -> None:
+        """Start sampling."""
+        self.sample_once()
+        for thread in self.threads:
+            thread.start()
+
+    def stop(self) -> None:
+        """Stop sampling (bounded wait: a health request times out after 5 s)."""
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(timeout=10)
+
+    def sample_once(self) -> None:
+        """One CPU and memory sample."""
+        workers = worker_pids(self.server_pid)
+        with self.lock:
+            for pid in [self.server_pid, *workers]:
+                self.roles.setdefault(pid, "worker")
+                ticks = cpu_ticks(pid)
+                if ticks is not None:
+                    self.ticks[pid] = max(ticks, self.ticks.get(pid, 0))
+            self.max_workers = max(self.max_workers, len(workers))
+        server = pss_mb(self.server_pid)
+        worker_mb = sum(pss_mb(pid) for pid in workers)
+        with self.lock:
+            if server + worker_mb > self.peak["total_mb"]:
+                self.peak = {
+                    "total_mb": server + worker_mb,
+                    "server_mb": server,
+                    "workers_mb": worker_mb,
+                    "workers": len(workers),
+                }
+
+    def cpu_seconds(self) -> dict[int, float]:
+        """CPU seconds so far per process (for differences between two moments)."""
+        with self.lock:
+            return {pid: ticks * CLOCK_TICK_S for pid, ticks in self.ticks.items()}
+
+    def cpu_between(self, before: dict, after: dict) -> dict[str, float]:
+        """Server and worker CPU seconds spent between two cpu_seconds() readings."""
+        spent = {"server": 0.0, "worker": 0.0}
+        for pid, seconds in after.items():
+            spent[self.roles.get(pid, "worker")] += seconds - before.get(pid, 0.0)
+        return spent
+
+    def _sample_loop(self) -> None:
+        while not self.stopping.wait(self.interval_s):
+            self.sample_once()
+
+    def _health_loop(self) -> None:
+        while not self.stopping.is_set():
+            started = time.perf_counter()
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=5) as reply:
+                    reply.read()
+                    ok = reply.status == 200
+            except OSError:
+                ok = False
+            elapsed = time.perf_counter() - started
+            with self.lock:
+                if ok:
+                    self.health_s.append(elapsed)
+                else:
+                    self.health_failures += 1
+            self.stopping.wait(max(0.0, self.interval_s - elapsed))
+
+
+# ---------------------------------------------------------------------------------------------
+# Students
+
+
+@dataclass
+class Student:
+    """One student's session and timings (seconds from their own click)."""
+
+    index: int
+    context: object = None
+    page: object = None
+    clicked_at: float = float("nan")
+    first_epoch_s: float = float("nan")
+    finished_s: float = float("nan")
+    outcome: str = "not started"
+    notes: list[str] = field(default_factory=list)
+
+
+async def open_preset(browser, url: str, deadline_s: float) -> tuple[object, object]:
+    """A new context (own lab) on the preset link, idle with its Train button shown."""
+    from playwright.async_api import expect
+
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    page = await context.new_page()
+    await page.goto(url + PRESET_LINK, timeout=deadline_s * 1000)
+    await expect(page.locator(IDLE)).to_be_attached(timeout=deadline_s * 1000)
+    train = page.get_by_role("button", name="Train", exact=True)
+    await expect(train).to_be_enabled(timeout=deadline_s * 1000)
+    return context, page
+
+
+async def follow_run(student: Student, deadline_s: float) -> None:
+    """Wait for the student's first epoch, then for the end of the run (bounded)."""
+    page = student.page
+    try:
+        state = await (
+            await page.wait_for_function(
+                LIVE_STATE_JS, arg=True, polling=200, timeout=deadline_s * 1000
+            )
+        ).json_value()
+        student.first_epoch_s = time.perf_counter() - student.clicked_at
+        if state == "epoch":
+            remaining = deadline_s - student.first_epoch_s
+            state = await (
+                await page.wait_for_function(
+                    LIVE_STATE_JS, arg=False, polling=200, timeout=max(1, remaining) * 1000
+                )
+            ).json_value()
+        if state == "finished":
+            student.finished_s = time.perf_counter() - student.clicked_at
+            student.outcome = "finished"
+        else:
+            student.outcome = "failed"
+            student.notes.append(state)
+    except Exception as error:  # a timeout or a crashed page: recorded, not fatal
+        student.outcome = "timed out"
+        student.notes.append(type(error).__name__)
+
+
+async def press_train(student: Student) -> None:
+    """Click Train; the clock starts as the click is issued."""
+    student.clicked_at = time.perf_counter()
+    await student.page.get_by_role("button", name="Train", exact=True).click(timeout=30_000)
+
+
+async def late_student(browser, url: str, delay_s: float, deadline_s: float) -> dict:
+    """A student arriving during training: home page usable, then Build & Train ready."""
+    from playwright.async_api import expect
+
+    await asyncio.sleep(delay_s)
+    result = {"home_s": float("nan"), "build_s": float("nan"), "error": ""}
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    try:
+        page = await context.new_page()
+        started = time.perf_counter()
+        await page.goto(url + "/?lang=en", timeout=deadline_s * 1000)
+        await expect(page.get_by_role("heading", name="NN Lab")).to_be_visible(
+            timeout=deadline_s * 1000
+        )
+        await expect(page.locator(IDLE)).to_be_attached(timeout=deadline_s * 1000)
+        result["home_s"] = time.perf_counter() - started
+        started = time.perf_counter()
+        await (
+            page.get_by_test_id("stSidebarNav")
+            .get_by_text("Build & Train")
+            .click(timeout=deadline_s * 1000)
+        )
+        await expect(page.get_by_role("heading", name="Build & Train")).to_be_visible(
+            timeout=deadline_s * 1000
+        )
+        await expect(page.locator(IDLE)).to_be_attached(timeout=deadline_s * 1000)
+        result["build_s"] = time.perf_counter() - started
+    except Exception as error:
+        result["error"] = f"{type(error).__name__}: {str(error).splitlines()[0][:160]}"
+    finally:
+        await context.close()
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# One class size
+
+
+def refresh_interval_s(watchers: int) -> float:
+    """The live panel's refresh interval the engine targets: 1 s up to 10 watchers, then
+    watchers / 10 s, at most 5 s."""
+    return 1.0 if watchers <= 10 else min(5.0, watchers / 10)
+
+
+def refreshes(students: list[Student]) -> float:
+    """Live-panel refreshes during training: the integral over time of watchers / interval,
+    a student watching from their click to their run's end."""
+    spans = [
+        (s.clicked_at, s.clicked_at + s.finished_s)
+        for s in students
+        if s.finished_s == s.finished_s
+    ]
+    if not spans:
+        return float("nan")
+    start, end = min(a for a, _ in spans), max(b for _, b in spans)
+    step, total, moment = 0.05, 0.0, start
+    while moment < end:
+        watching = sum(1 for a, b in spans if a <= moment < b)
+        if watching:
+            total += watching / refresh_interval_s(watching) * step
+        moment += step
+    return total
+
+
+async def settle(server_pid: int, quiet_s: float = 3.0, deadline_s: float = 30.0) -> None:
+    """Wait until the server and workers used < 10 % of a core for `quiet_s` (bounded)."""
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        pids = [server_pid, *worker_pids(server_pid)]
+        before = sum(cpu_ticks(pid) or 0 for pid in pids)
+        await asyncio.sleep(quiet_s)
+        after = sum(cpu_ticks(pid) or 0 for pid in pids)
+        if (after - before) * CLOCK_TICK_S < 0.1 * quiet_s:
+            return
+
+
+async def one_class(browser, students_n: int, args: argparse.Namespace) -> dict:
+    """Solo run, idle memory, the class, the late student, everyone leaving; the figures."""
+    result: dict = {"students": students_n, "load_before": benchlib._load_average()}
+    server = streamlit_server(
+        f"classroom-server-{students_n}.log", args.workers, tuple(args.server_option)
+    )
+    with server as (url, pid):
+        # 1. Solo.
+        context, page = await open_preset(browser, url, deadline_s=120)
+        solo = Student(index=-1, context=context, page=page)
+        await press_train(solo)
+        await follow_run(solo, deadline_s=args.solo_deadline_s)
+        await context.close()
+        if solo.outcome != "finished":
+            raise RuntimeError(f"the solo run did not finish: {solo.outcome} {solo.notes}")
+        result["solo_s"] = solo.finished_s
+        result["solo_first_epoch_s"] = solo.first_epoch_s
+        await settle(pid)
+        result["idle"] = memory_snapshot(pid)
+        workers = args.workers or _engine_worker_count() or max(1, result["idle"]["workers"])
+        result["workers"] = workers
+        expected_s = students_n * solo.finished_s / workers
+        result["expected_s"] = expected_s
+        deadline_s = max(300.0, args.deadline_factor * expected_s)
+        print(
+            f"N={students_n}: solo {solo.finished_s:.1f} s, {workers} workers, "
+            f"idle PSS {result['idle']['total_mb']:.0f} MB; class deadline {deadline_s:.0f} s",
+            flush=True,
+        )
+
+        # 2. The class opens the link; all press Train together.
+        students = [Student(index=i) for i in range(students_n)]
+        opened = await asyncio.gather(
+            *(open_preset(browser, url, deadline_s=180) for _ in students)
+        )
+        for student, (context, page) in zip(students, opened, strict=True):
+            student.context, student.page = context, page
+        sampler = Sampler(pid, url)
+        sampler.start()
+        try:
+            cpu_before = sampler.cpu_seconds()
+            class_started = time.perf_counter()
+            await asyncio.gather(*(press_train(s) for s in students))
+            clicks = [s.clicked_at for s in students]
+            result["click_spread_s"] = max(clicks) - min(clicks)
+            late_task = asyncio.create_task(late_student(browser, url, args.late_delay_s, 60))
+            await asyncio.gather(*(follow_run(s, deadline_s) for s in students))
+            sampler.sample_once()
+            cpu_after = sampler.cpu_seconds()
+            class_ended = time.perf_counter()
+            result["late"] = await late_task
+        finally:
+            sampler.stop()
+
+        # 3. Per-student times; the whole class against the sum of solo times.
+        finished = [s for s in students if s.outcome == "finished"]
+        ends = [s.clicked_at + s.finished_s for s in finished]
+        result["all_finished_s"] = (
+            max(ends) - class_started if len(finished) == students_n else float("nan")
+        )
+        result["last_finished_s"] = max(ends) - class_started if ends else float("nan")
+        result["ratio"] = result["all_finished_s"] / expected_s
+        result["per_student"] = [
+            {
+                "first_epoch_s": s.first_epoch_s,
+                "finished_s": s.finished_s,
+                "outcome": s.outcome,
+                "notes": s.notes,
+            }
+            for s in students
+        ]
+        result["outcomes"] = {
+            name: sum(1 for s in students if s.outcome == name)
+            for name in ("finished", "failed", "timed out")
+        }
+
+        # 4. Where the CPU went.
+        spent = sampler.cpu_between(cpu_before, cpu_after)
+        result["server_cpu_s"] = spent["server"]
+        result["worker_cpu_s"] = spent["worker"]
+        result["class_wall_s"] = class_ended - class_started
+        total_cpu = spent["server"] + spent["worker"]
+        result["training_share"] = spent["worker"] / total_cpu if total_cpu else float("nan")
+        result["refreshes"] = refreshes(students)
+        result["server_ms_per_refresh"] = 1000 * spent["server"] / result["refreshes"]
+        result["peak"] = sampler.peak
+        result["max_workers_seen"] = sampler.max_workers
+        result["worker_processes_seen"] = sum(1 for r in sampler.roles.values() if r == "worker")
+        health = sorted(sampler.health_s)
+        result["health"] = {
+            "count": len(health),
+            "failures": sampler.health_failures,
+            "median_s": statistics.median(health) if health else float("nan"),
+            "p95_s": health[int(0.95 * (len(health) - 1))] if health else float("nan"),
+            "max_s": health[-1] if health else float("nan"),
+        }
+
+        # 5. Everyone leaves.
+        await asyncio.gather(*(s.context.close() for s in students), return_exceptions=True)
+        await asyncio.sleep(args.after_s)
+        result["after"] = memory_snapshot(pid)
+    result["load_after"] = benchlib._load_average()
+    return result
+
+
+def _engine_worker_count() -> int | None:
+    """The engine's own worker count for this machine (nnlab.engine imports no TensorFlow)."""
+    try:
+        from nnlab.engine import worker_count
+
+        return int(worker_count())
+    except Exception:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+
+def _fmt(value: float, digits: int = 1) -> str:
+    return "n/a" if value != value else f"{value:.{digits}f}"
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def table_rows(results: list[dict]) -> list[list[str]]:
+    """One row per figure, one column per class size, plus the goal."""
+
+    def row(label: str, cell, goal: str = "") -> list[str]:
+        return [label, *(cell(r) for r in results), goal]
+
+    def health_ok(r: dict) -> bool:
+        return r["health"]["max_s"] < HEALTH_GOAL_S and r["health"]["failures"] == 0
+
+    def late_ok(r: dict) -> bool:
+        return r["late"]["home_s"] <= LATE_PAGE_GOAL_S
+
+    def after_ok(r: dict) -> bool:
+        return r["after"]["total_mb"] <= r["idle"]["total_mb"] + AFTER_GOAL_EXTRA_MB
+
+    return [
+        row("workers", lambda r: str(r["workers"])),
+        row(
+            "worker processes alive at most / seen in class",
+            lambda r: f"{r['max_workers_seen']} / {r['worker_processes_seen']}",
+        ),
+        row("solo run, click -> finished (s)", lambda r: _fmt(r["solo_s"])),
+        row("N clicks spread over (s)", lambda r: _fmt(r["click_spread_s"], 2), "<= 2"),
+        row(
+            "runs finished / failed / timed out",
+            lambda r: "{finished} / {failed} / {timed out}".format(**r["outcomes"]),
+        ),
+        row("every run finished after (s)", lambda r: _fmt(r["all_finished_s"])),
+        row("expected N x solo / workers (s)", lambda r: _fmt(r["expected_s"])),
+        row(
+            "ratio",
+            lambda r: f"{_fmt(r['ratio'], 2)} ({_verdict(r['ratio'] <= RATIO_GOAL)})",
+            f"<= {RATIO_GOAL} at N = 30",
+        ),
+        row(
+            "first epoch, median / worst (s)",
+            lambda r: _spread([s["first_epoch_s"] for s in r["per_student"]]),
+        ),
+        row(
+            "finished, median / worst (s)",
+            lambda r: _spread([s["finished_s"] for s in r["per_student"]]),
+        ),
+        row(
+            "CPU share of training (workers / all)",
+            lambda r: f"{100 * r['training_share']:.0f} %",
+        ),
+        row(
+            "CPU s: server / workers",
+            lambda r: f"{r['server_cpu_s']:.1f} / {r['worker_cpu_s']:.1f}",
+        ),
+        row(
+            "server CPU per watching-student refresh (ms)",
+            lambda r: (
+                f"{_fmt(r['server_ms_per_refresh'])} "
+                f"({_verdict(r['server_ms_per_refresh'] <= SERVER_CPU_PER_REFRESH_GOAL_MS)})"
+            ),
+            f"<= {SERVER_CPU_PER_REFRESH_GOAL_MS:.0f}",
+        ),
+        row(
+            "late student: home page usable (s)",
+            lambda r: f"{_fmt(r['late']['home_s'])} ({_verdict(late_ok(r))})",
+            f"<= {LATE_PAGE_GOAL_S:.0f}",
+        ),
+        row("late student: then Build & Train ready (s)", lambda r: _fmt(r["late"]["build_s"])),
+        row(
+            "health latency median / p95 / max (ms)",
+            lambda r: "{:.0f} / {:.0f} / {:.0f}".format(
+                1000 * r["health"]["median_s"],
+                1000 * r["health"]["p95_s"],
+                1000 * r["health"]["max_s"],
+            ),
+        ),
+        row(
+            "health failures (of requests)",
+            lambda r: (
+                f"{r['health']['failures']} of "
+                f"{r['health']['count'] + r['health']['failures']} ({_verdict(health_ok(r))})"
+            ),
+            f"all < {HEALTH_GOAL_S:.0f} s",
+        ),
+        row(
+            "PSS idle, TF in workers (MB)",
+            lambda r: (
+                f"{r['idle']['total_mb']:.0f} ({r['idle']['workers_with_tf']}/"
+                f"{r['idle']['workers']} workers with TF)"
+            ),
+        ),
+        row(
+            "PSS peak, server + workers (MB)",
+            lambda r: (
+                f"{r['peak']['total_mb']:.0f} ({_verdict(r['peak']['total_mb'] <= PEAK_GOAL_MB)})"
+            ),
+            f"<= {PEAK_GOAL_MB:.0f}",
+        ),
+        row(
+            "PSS after everyone left (MB)",
+            lambda r: (
+                f"{r['after']['total_mb']:.0f}, idle "
+                f"{r['after']['total_mb'] - r['idle']['total_mb']:+.0f} "
+                f"({_verdict(after_ok(r))})"
+            ),
+            f"<= idle + {AFTER_GOAL_EXTRA_MB:.0f}",
+        ),
+    ]
+
+
+def _spread(values: list[float]) -> str:
+    done = [v for v in values if v == v]
+    if not done:
+        return "n/a"
+    missing = len(values) - len(done)
+    text = f"{statistics.median(done):.1f} / {max(done):.1f}"
+    return text + (f" ({missing} never)" if missing else "")
+
+
+def per_student_lines(results: list[dict]) -> list[str]:
+    """Each student's first-epoch and finished times, sorted by finish."""
+    lines = []
+    for r in results:
+        pairs = sorted(
+            r["per_student"], key=lambda s: (s["finished_s"] != s["finished_s"], s["finished_s"])
+        )
+        cells = ", ".join(f"{_fmt(s['first_epoch_s'])}/{_fmt(s['finished_s'])}" for s in pairs)
+        lines.append(f"- N = {r['students']} (first epoch / finished, s): {cells}")
+    return lines
+
+
+def report_body(results: list[dict], machine: dict, command: str, table: str) -> str:
+    """The docs/BENCHMARKS.md section."""
+    notes = []
+    for r in results:
+        if r["late"]["error"]:
+            notes.append(f"- N = {r['students']}: the late student failed: {r['late']['error']}")
+        failed = [s for s in r["per_student"] if s["outcome"] != "finished"]
+        if failed:
+            notes.append(
+                f"- N = {r['students']}: {len(failed)} run(s) did not finish: "
+                + "; ".join(f"{s['outcome']} {' '.join(s['notes'])}"[:120] for s in failed[:5])
+            )
+    return f"""## A class on one server
+
+Goals (issue 13): with N = 30 students pressing Train within 2 s, every run finished within
+{RATIO_GOAL}x of N x solo time / workers; a late student's home page within
+{LATE_PAGE_GOAL_S:.0f} s; `/_stcore/health` always under {HEALTH_GOAL_S:.0f} s; peak memory of
+server plus workers <= 2.2 GB; {AFTER_GOAL_EXTRA_MB:.0f} MB or less above idle (TensorFlow
+loaded in the workers) after everyone left; <= {SERVER_CPU_PER_REFRESH_GOAL_MS:.0f} ms of server
+CPU per refresh of a watching student.
+
+{benchlib.machine_line(machine)} The machine is shared: other work on the 2 cores slows every
+timed figure here.
+
+Command: `{command}`
+
+Each class size gets a fresh `streamlit run app.py` (empty NNLAB_HOME, loopback only) and one
+headless Chromium; each student is its own browser context (own lab) on
+`{PRESET_LINK}` (t004_relu100, 6,000 images, 3 epochs). Solo: one student trains alone, click
+-> "Finished". Class: N students press Train (asyncio.gather); times run from each student's own
+click. A late student opens the home page {results[0]["late_delay_s"]:.0f} s after the clicks.
+Memory is PSS (`/proc/PID/smaps_rollup`) of the server plus its spawn workers, sampled every
+0.5 s; CPU is utime + stime (`/proc/PID/stat`, largest value seen per process, so replaced
+workers count) between the clicks and the last run's end. Training share = worker CPU / (worker
++ server CPU). Server CPU per refresh = server CPU seconds / refreshes, where refreshes = the
+integral over time of watchers / interval(watchers), a student watching from their click to
+their run's end, interval = 1 s up to 10 watchers, watchers / 10 s above, at most 5 s (an upper
+bound: the server CPU also pays the clicks, the late student and the queue). Memory after
+leaving is read {results[0]["after_s"]:.0f} s after every context closed.
+
+{table}
+
+{chr(10).join(per_student_lines(results))}
+{chr(10).join(notes)}
+"""
+
+
+async def run_all(args: argparse.Namespace) -> list[dict]:
+    """Every class size in turn, one Chromium for all."""
+    from playwright.async_api import async_playwright
+
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    results = []
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            for students_n in args.students:
+                result = await one_class(browser, students_n, args)
+                result["late_delay_s"], result["after_s"] = args.late_delay_s, args.after_s
+                results.append(result)
+                LOG_DIR.mkdir(parents=True, exist_ok=True)
+                (LOG_DIR / f"classroom-{students_n}.json").write_text(json.dumps(result, indent=1))
+                print(
+                    benchlib.markdown_table(
+                        ["figure", f"N = {students_n}", "goal"], table_rows([result])
+                    ),
+                    flush=True,
+                )
+        finally:
+            await browser.close()
+    return results
+
+
+def main() -> None:
+    """Measure every class size, print the table, update docs/BENCHMARKS.md."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--students", default="10,30", help="comma-separated class sizes")
+    parser.add_argument("--after-s", type=float, default=120.0, help="wait after everyone left")
+    parser.add_argument("--late-delay-s", type=float, default=5.0)
+    parser.add_argument("--workers", type=int, default=None, help="NNLAB_WORKERS for the server")
+    parser.add_argument("--solo-deadline-s", type=float, default=300.0)
+    parser.add_argument(
+        "--deadline-factor",
+        type=float,
+        default=3.0,
+        help="a class gives up after this many times its expected time (at least 300 s)",
+    )
+    parser.add_argument(
+        "--server-option",
+        action="append",
+        default=[],
+        metavar="SECTION.NAME=VALUE",
+        help="an extra `streamlit run` setting, e.g. runner.postScriptGC=false (repeatable)",
+    )
+    parser.add_argument("--no-report", action="store_true")
+    args = parser.parse_args()
+    args.students = [int(n) for n in args.students.split(",") if n.strip()]
+    machine = benchlib.machine_record()
+    print(benchlib.machine_line(machine), flush=True)
+    results = asyncio.run(run_all(args))
+    header = ["figure", *(f"N = {r['students']}" for r in results), "goal"]
+    table = benchlib.markdown_table(header, table_rows(results))
+    print(table)
+    print("\n".join(per_student_lines(results)))
+    if args.no_report:
+        return
+    command = " ".join(["python benchmarks/bench_classroom.py", *map(shlex.quote, sys.argv[1:])])
+    benchlib.write_section("classroom", report_body(results, machine, command, table))
+
+
+if __name__ == "__main__":
+    main()

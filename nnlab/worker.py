@@ -1,0 +1,190 @@
+"""A worker process of the classroom engine: TensorFlow lives here, never in the app.
+
+`nnlab.engine.Engine` starts `worker_main` with the spawn start method and talks to it over one
+duplex pipe: jobs go in (train a spec, load an uploaded model file), events come out (ready,
+started, progress, epoch, done, loaded). The app stops a run by writing the job's number into a
+shared integer the worker reads after every batch, so a stop needs no message round trip.
+
+One pipe per worker rather than one queue shared by all: a worker killed in the middle of a
+write to a shared queue would leave its lock held and silence every other worker; a pipe only
+breaks for the worker that died, and the engine waits on pipes and process sentinels together.
+
+Every worker caps TensorFlow at the same number of threads, so a spec gives the same history on
+any of them (the last bits of a conv layer's loss depend on how many threads split a batch).
+
+A worker serves jobs one at a time and exits after `runs_per_worker` jobs or once its resident
+memory passes `memory_mb`: TensorFlow keeps memory it has used, so a fresh process is the only
+way to give it back. Data sets are loaded once per worker (`nnlab.datasets` caches them).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+# At most this many progress events a second per run: enough for a live bar, cheap to read.
+PROGRESS_INTERVAL_S = 0.25
+# Images the worker runs through Keras for a network's reference outputs (Inside compares them).
+REFERENCE_IMAGES = 100
+
+
+def resident_mb() -> float:
+    """This process's resident memory in MB, from /proc/self/statm (0 where it does not exist)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def limit_threads(threads: int) -> None:
+    """Cap TensorFlow's thread pools, so workers x threads stays within the CPU budget."""
+    os.environ["TF_NUM_INTRAOP_THREADS"] = str(threads)
+    os.environ["TF_NUM_INTEROP_THREADS"] = str(threads)
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        pass  # already initialised (cannot happen in a fresh worker; harmless if it does)
+
+
+def _error_text(error: BaseException) -> str:
+    """'ValueError: message' on one line, short enough for a student to read."""
+    lines = str(error).strip().splitlines()
+    message = lines[0][:500] if lines else ""
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+def _train_job(
+    connection: Any, stop_value: Any, job_no: int, spec_json: str, label: str
+) -> tuple[str, dict[str, Any]]:
+    """Train one spec, sending started / progress / epoch events; return the done event."""
+    from nnlab.spec import RunSpec
+
+    result_fields: dict[str, Any] = {"status": "failed", "error": None}
+    try:
+        spec = RunSpec.from_json(spec_json)
+        from nnlab.datasets import load_dataset
+        from nnlab.training import fit_spec
+
+        dataset = load_dataset(spec.dataset)
+        last_progress = [0.0]
+
+        def on_start(train_images: int, validation_images: int, batches: int) -> None:
+            facts = {
+                "started_at": time.time(),
+                "train_images": train_images,
+                "validation_images": validation_images,
+                "batches": batches,
+            }
+            connection.send(("started", job_no, facts))
+
+        def on_progress(progress: dict[str, float]) -> None:
+            now = time.monotonic()
+            if now - last_progress[0] >= PROGRESS_INTERVAL_S or (
+                progress["batch"] == progress["batches"]
+            ):
+                last_progress[0] = now
+                connection.send(("progress", job_no, progress))
+
+        def on_epoch(row: dict[str, float]) -> None:
+            connection.send(("epoch", job_no, row))
+
+        def should_stop() -> bool:
+            return stop_value.value == job_no
+
+        fit = fit_spec(
+            spec,
+            dataset,
+            on_start=on_start,
+            on_progress=on_progress,
+            on_epoch=on_epoch,
+            should_stop=should_stop,
+        )
+        from nnlab.model_io import model_file_bytes
+        from nnlab.network import network_from_keras
+
+        keras_bytes = model_file_bytes(fit.model, spec, spec.dataset, label)
+        network = network_from_keras(
+            fit.model,
+            reference_images=dataset.x_test[:REFERENCE_IMAGES],
+            dataset_name=spec.dataset,
+        )
+        result_fields = {
+            "status": "stopped" if fit.stopped else "finished",
+            "error": None,
+            "test_loss": fit.test_loss,
+            "test_accuracy": fit.test_accuracy,
+            "stopped_early": fit.stopped_early,
+            "train_images": fit.train_images,
+            "validation_images": fit.validation_images,
+            "keras_bytes": keras_bytes,
+            "network_bytes": network.to_bytes(),
+        }
+    except Exception as error:  # the run must report every failure, never die silently
+        result_fields = {"status": "failed", "error": _error_text(error)}
+    result_fields["ended_at"] = time.time()
+    return "done", result_fields
+
+
+def _load_model_job(data: bytes, filename: str, dataset_name: str) -> tuple[str, dict[str, Any]]:
+    """Check and load an uploaded model file (Keras safe mode); return its NumPy network."""
+    try:
+        from nnlab.model_io import network_from_model_file
+
+        loaded = network_from_model_file(data, filename, dataset_name)
+        reply: dict[str, Any] = {
+            "network_bytes": loaded.network.to_bytes(),
+            "label": loaded.label,
+            "spec_json": loaded.spec.to_json() if loaded.spec is not None else None,
+            "dataset_name": loaded.dataset_name,
+            "error": None,
+        }
+    except ValueError as error:
+        reply = {"error": str(error) or "The model file could not be loaded."}
+    except Exception as error:  # a damaged upload must come back as a message, not a crash
+        reply = {"error": f"The model file could not be loaded ({_error_text(error)})."}
+    return "loaded", reply
+
+
+def worker_main(
+    connection: Any,
+    stop_value: Any,
+    threads: int = 1,
+    runs_per_worker: int = 20,
+    memory_mb: float = 1500.0,
+) -> None:
+    """Serve jobs from `connection` until told to exit, after `runs_per_worker` jobs or memory."""
+    started = time.monotonic()
+    limit_threads(max(1, threads))
+    import keras  # noqa: F401  (paid once here, not during the first student's run)
+
+    connection.send(("ready", os.getpid(), time.monotonic() - started))
+    jobs_done = 0
+    while True:
+        try:
+            job = connection.recv()
+        except (EOFError, OSError):
+            return  # the engine is gone
+        if job is None:
+            return
+        kind, job_no, *arguments = job
+        if kind == "train":
+            event, payload = _train_job(connection, stop_value, job_no, *arguments)
+        else:
+            event, payload = _load_model_job(*arguments)
+        jobs_done += 1
+        # Decided before the reply, so the engine never hands a job to a worker that is leaving.
+        retire = jobs_done >= runs_per_worker or resident_mb() > memory_mb
+        payload["retire"] = retire
+        try:
+            connection.send((event, job_no, payload))
+        except (BrokenPipeError, OSError):
+            return
+        if retire:
+            return

@@ -1,0 +1,140 @@
+"""Build & Train's run history: every run of the lab, the run other pages use, overlaid curves.
+
+Drawn with the page, not in the live panel's timed fragment: it changes when a run starts or
+ends (both rerun the page), not with every batch.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from nnlab.registry import DATASETS
+from pages import _state as state
+from pages._build_runs import duration, lab_runs, status_text
+from pages._charts import comparison_chart
+from pages._common import t
+from pages._state import RunView
+
+METRIC_KEYS = ("val_accuracy", "accuracy", "val_loss", "loss")
+CHOSEN_RUNS = state.Slot[list[str]]("b_compare_runs", list)  # widget key of the multiselect
+OFFERED_RUNS = state.Slot[set[str]]("b_compare_offered", set)  # runs the student has seen listed
+
+
+def _number(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _history_rows(runs: list[RunView]) -> pd.DataFrame:
+    rows = []
+    for run in runs:
+        final = run.final
+        rows.append(
+            {
+                "run": run.label,
+                "dataset": DATASETS[run.spec.dataset].title,
+                "params": run.spec.parameter_count(),
+                "epochs": f"{final['epochs_done']} / {run.spec.epochs}",
+                # NaN, not None: a float column shows a gap where "None" would be text
+                "accuracy": _number(final["accuracy"]),
+                "val_accuracy": _number(final["val_accuracy"]),
+                "test_accuracy": _number(final["test_accuracy"]),
+                "duration": duration(run.duration_s),
+                "status": status_text(run),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _on_active_choice() -> None:
+    state.ACTIVE_RUN_ID.set(st.session_state.get("b_active_choice"))
+
+
+def _runs_table(runs: list[RunView]) -> None:
+    number = st.column_config.NumberColumn
+    percent = "%.2f%%"
+    frame = _history_rows(runs)
+    for column in ("accuracy", "val_accuracy", "test_accuracy"):
+        frame[column] = frame[column] * 100
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "run": st.column_config.TextColumn(t("build.history.run"), width="large"),
+            "dataset": t("build.dataset"),
+            "params": number(t("build.history.params"), format="localized"),
+            "epochs": t("build.metric.epochs"),
+            "accuracy": number(t("build.metric.accuracy"), format=percent),
+            "val_accuracy": number(t("build.metric.val_accuracy"), format=percent),
+            "test_accuracy": number(t("build.metric.test_accuracy"), format=percent),
+            "duration": t("build.history.duration"),
+            "status": t("build.history.status"),
+        },
+    )
+
+
+def _compare_runs(by_id: dict[str, RunView], ids: list[str]) -> None:
+    with_history = [run_id for run_id in ids if by_id[run_id].history]
+    if not with_history:
+        return
+    st.markdown(f"**{t('build.history.compare')}**")
+    # Runs the student has seen offered keep their choice; a run new to the list joins it.
+    offered = OFFERED_RUNS.get()
+    kept = [run_id for run_id in CHOSEN_RUNS.get() if run_id in with_history]
+    new = [run_id for run_id in with_history if run_id not in offered and run_id not in kept]
+    CHOSEN_RUNS.set(new + kept)
+    offered.update(with_history)
+    left, right = st.columns([3, 2])
+    chosen = left.multiselect(
+        t("build.history.pick_runs"),
+        with_history,
+        format_func=lambda run_id: by_id[run_id].label,
+        key=CHOSEN_RUNS.key,
+    )
+    if "b_compare_metric" not in st.session_state:
+        st.session_state["b_compare_metric"] = "val_accuracy"
+    metric = right.segmented_control(
+        t("build.history.metric"),
+        METRIC_KEYS,
+        format_func=lambda key: t(f"build.log.{key}"),
+        required=True,
+        key="b_compare_metric",
+    )
+    if chosen:
+        metric = metric or "val_accuracy"
+        rows = [
+            {"run": by_id[run_id].label, "epoch": row["epoch"], "value": row.get(metric)}
+            for run_id in reversed(chosen)
+            for row in by_id[run_id].history
+        ]
+        st.altair_chart(
+            comparison_chart(
+                rows, metric_title=t(f"build.log.{metric}"), epoch_title=t("build.chart.epoch")
+            ),
+            width="stretch",
+        )
+
+
+def run_history() -> None:
+    """Every run of the lab (table), which run the other pages use, overlaid curves."""
+    runs = lab_runs()
+    if not runs:
+        st.caption(t("build.history.empty"))
+        return
+    _runs_table(runs)
+    by_id = {run.run_id: run for run in runs}
+    ids = [run.run_id for run in reversed(runs)]
+    active_id = state.ACTIVE_RUN_ID.peek()
+    st.session_state["b_active_choice"] = active_id if active_id in by_id else ids[0]
+    st.selectbox(
+        t("build.history.active"),
+        ids,
+        format_func=lambda run_id: by_id[run_id].label,
+        key="b_active_choice",
+        on_change=_on_active_choice,
+        help=t("build.help.active_run"),
+    )
+    _compare_runs(by_id, ids)

@@ -1,0 +1,209 @@
+"""Build & Train's live panel: the watched run's status, progress, figures and curves.
+
+A fragment reruns it every second or so while a run of the lab is active (slower when many
+students watch: `engine.refresh_interval`). Each rerun reads an in-memory snapshot
+(`engine.live` / `lab_runs`) and re-sends charts and the epoch log that were built once per new
+epoch, so a watching student costs the server almost nothing. When a run ends, the whole page
+reruns once so the run history and the preset cards show its result.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import streamlit as st
+
+from pages import _state as state
+from pages._build_runs import (
+    active_runs,
+    duration,
+    lab_runs,
+    percent,
+    preset_comparison,
+    status_text,
+    watched_run,
+)
+from pages._charts import curves_spec, markdown_table
+from pages._common import t
+from pages._lab import engine, lab_id
+from pages._state import RunView
+
+# run_id -> status when the live panel last looked, to notice a run ending (one app rerun)
+SEEN_STATUS = state.Slot[dict[str, str]]("b_seen_status", dict)
+LOG_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+def _loss(value: float | None) -> str:
+    return "–" if value is None or not math.isfinite(value) else f"{value:.4f}"
+
+
+def _stop_button(run: RunView, compact: bool = False) -> None:
+    label = t("build.leave_queue") if run.status == "queued" else t("build.stop")
+    if st.button(
+        label,
+        icon=":material/stop_circle:",
+        key=f"b_stop_{run.run_id}",
+        disabled=run.stop_requested,
+        type="secondary",
+        width="content" if compact else "stretch",
+    ):
+        engine().stop(run.run_id)
+        st.toast(t("build.stopping"), icon=":material/stop_circle:")
+
+
+def _progress(run: RunView) -> None:
+    progress = run.progress
+    batches = max(int(progress.get("batches", 0)), 1)
+    done = int(progress.get("batch", 0))
+    text = t(
+        "build.progress",
+        epoch=int(progress.get("epoch", 0)),
+        epochs=int(progress.get("epochs", run.spec.epochs)),
+        batch=f"{done:,}",
+        batches=f"{batches:,}",
+        speed=f"{progress.get('images_per_second', 0.0):,.0f}",
+        left=duration(progress.get("eta_seconds")),
+    )
+    if run.stop_requested:
+        text = f"{text} · {t('build.stopping')}"
+    st.progress(min(done / batches, 1.0), text=text)
+
+
+def _run_status_block(run: RunView) -> None:
+    status = run.status
+    if status == "queued":
+        running, waiting = engine().load()
+        st.info(
+            t(
+                "build.queued_wait",
+                position=run.queue_position,
+                running=running,
+                waiting=waiting,
+                wait=duration(run.wait_estimate_s),
+            ),
+            icon=":material/hourglass_top:",
+        )
+        _stop_button(run)
+    elif status == "running":
+        if not run.history and not run.progress.get("batch"):
+            st.caption(t("build.preparing"))
+        _progress(run)
+        _stop_button(run)
+    elif status == "failed":
+        st.error(t("build.failed", error=run.error or "?"), icon=":material/error:")
+    elif status == "stopped":
+        reason = f" {run.error}" if run.error else ""
+        st.warning(
+            t("build.stopped", epochs=len(run.history), duration=duration(run.duration_s)) + reason,
+            icon=":material/stop_circle:",
+        )
+    else:
+        key = "build.finished_early" if run.stopped_early else "build.finished"
+        st.success(
+            t(key, epochs=len(run.history), duration=duration(run.duration_s)),
+            icon=":material/check_circle:",
+        )
+
+
+def _drawn_parts(run: RunView) -> dict[str, Any]:
+    """The run's charts and epoch log, built once per version of its history and language."""
+    cache = state.DRAWN_VERSIONS.get()
+    key = (run.run_id, run.version, t("build.chart.loss"))
+    parts = cache.get(run.run_id)
+    if parts is None or parts["key"] != key:
+        names = {
+            "epoch_title": t("build.chart.epoch"),
+            "train_name": t("build.chart.train"),
+            "validation_name": t("build.chart.validation"),
+        }
+        log = markdown_table(
+            [
+                t("build.chart.epoch"),
+                *(t(f"build.log.{name}") for name in LOG_KEYS),
+                t("build.log.seconds"),
+            ],
+            [
+                [
+                    str(int(row["epoch"])),
+                    _loss(row.get("loss")),
+                    percent(row.get("accuracy")),
+                    _loss(row.get("val_loss")),
+                    percent(row.get("val_accuracy")),
+                    f"{row.get('seconds', math.nan):.1f}",
+                ]
+                for row in run.history
+            ],
+        )
+        parts = {
+            "key": key,
+            "loss": curves_spec(run.history, "loss", title=t("build.chart.loss"), **names),
+            "accuracy": curves_spec(
+                run.history, "accuracy", title=t("build.chart.accuracy"), **names
+            ),
+            "log": log,
+        }
+        cache[run.run_id] = parts
+    return parts
+
+
+def _notice_endings(runs: list[RunView]) -> None:
+    """Rerun the whole page once when a run ends, so the history and presets show its result."""
+    seen = SEEN_STATUS.get()
+    ended_now = False
+    for run in runs:
+        if seen.get(run.run_id) in ("queued", "running") and not run.is_active:
+            ended_now = True
+        seen[run.run_id] = run.status
+    if ended_now:
+        st.rerun(scope="app")
+
+
+def _live_panel_body() -> None:
+    engine().touch(lab_id())
+    runs = lab_runs()
+    _notice_endings(runs)
+    run = watched_run(runs)
+    if run is None:
+        st.caption(t("build.live.none"))
+        return
+    st.markdown(f"#### {run.label}")
+    # Keyed containers keep each part's identity across the fragment's redraws, so the browser
+    # updates them in place instead of briefly showing stale copies.
+    with st.container(key="b_live_status"):
+        _run_status_block(run)
+    final = run.final
+    with st.container(key="b_live_metrics", horizontal=True):
+        st.metric(t("build.metric.epochs"), f"{len(run.history)} / {run.spec.epochs}")
+        st.metric(t("build.metric.accuracy"), percent(final["accuracy"]))
+        st.metric(t("build.metric.val_accuracy"), percent(final["val_accuracy"]))
+        st.metric(t("build.metric.test_accuracy"), percent(final["test_accuracy"]))
+    with st.container(key="b_live_charts"):
+        if run.history:
+            parts = _drawn_parts(run)
+            loss_column, accuracy_column = st.columns(2)
+            loss_column.vega_lite_chart(parts["loss"], width="stretch")
+            accuracy_column.vega_lite_chart(parts["accuracy"], width="stretch")
+            with st.expander(t("build.log.title"), expanded=False):
+                st.markdown(parts["log"])
+    if not run.is_active:
+        preset_comparison(run)
+    for other in (other for other in runs if other.is_active and other.run_id != run.run_id):
+        columns = st.columns([5, 1], vertical_alignment="center")
+        columns[0].caption(
+            t(
+                "build.also_training",
+                label=other.label,
+                status=status_text(other),
+                epoch=int(other.progress.get("epoch", 0)),
+                epochs=int(other.progress.get("epochs", other.spec.epochs)),
+            )
+        )
+        with columns[1]:
+            _stop_button(other, compact=True)
+
+
+def live_panel() -> None:
+    """The watched run, refreshed in place while any run of the lab is queued or training."""
+    interval = engine().refresh_interval() if active_runs() else None
+    st.fragment(_live_panel_body, run_every=interval)()

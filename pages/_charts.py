@@ -1,0 +1,227 @@
+"""Chart specifications the pages draw: plain Vega-Lite dicts, built once per change.
+
+The live panel redraws every second while a run trains, so its charts are dicts made once per
+new epoch and cached by the caller: re-sending a cached dict costs a fraction of a millisecond,
+where building an Altair chart costs tens. Texts come in already translated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+LIVE_CHART_HEIGHT = 240
+TRAIN_COLOUR = "#4f46e5"
+VALIDATION_COLOUR = "#f97316"
+
+
+def curves_spec(
+    history: Sequence[dict[str, float]],
+    kind: str,
+    *,
+    title: str,
+    epoch_title: str,
+    train_name: str,
+    validation_name: str,
+    height: int = LIVE_CHART_HEIGHT,
+) -> dict[str, Any]:
+    """Train and validation `kind` ("loss" or "accuracy") per epoch, as a Vega-Lite spec."""
+    values = []
+    for row in history:
+        for name, key in ((train_name, kind), (validation_name, f"val_{kind}")):
+            value = row.get(key)
+            if value is not None and value == value:  # NaN (a stopped epoch) is left out
+                values.append({"epoch": row["epoch"], "value": float(value), "data": name})
+    return {
+        "title": title,
+        "height": height,
+        "data": {"values": values},
+        "mark": {"type": "line", "point": True},
+        "encoding": {
+            "x": {
+                "field": "epoch",
+                "type": "quantitative",
+                "title": epoch_title,
+                "axis": {"tickMinStep": 1, "format": "d"},
+            },
+            "y": {
+                "field": "value",
+                "type": "quantitative",
+                "title": title,
+                "scale": {"zero": False},
+            },
+            "color": {
+                "field": "data",
+                "type": "nominal",
+                "title": None,
+                "scale": {
+                    "domain": [train_name, validation_name],
+                    "range": [TRAIN_COLOUR, VALIDATION_COLOUR],
+                },
+                "legend": {"orient": "top"},
+            },
+            "tooltip": [
+                {"field": "data", "type": "nominal", "title": " "},
+                {"field": "epoch", "type": "quantitative", "title": epoch_title},
+                {"field": "value", "type": "quantitative", "title": title, "format": ".4f"},
+            ],
+        },
+    }
+
+
+def comparison_chart(
+    rows: Sequence[dict[str, Any]], *, metric_title: str, epoch_title: str
+) -> alt.Chart:
+    """One line per run (rows: run, epoch, value), for comparing runs on one metric."""
+    return (
+        alt.Chart(pd.DataFrame(list(rows), columns=["run", "epoch", "value"]))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("epoch:Q", title=epoch_title, axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y("value:Q", title=metric_title, scale=alt.Scale(zero=False)),
+            color=alt.Color("run:N", title=None, legend=alt.Legend(orient="bottom", columns=1)),
+            tooltip=[
+                "run:N",
+                alt.Tooltip("epoch:Q", title=epoch_title),
+                alt.Tooltip("value:Q", title=metric_title, format=".4f"),
+            ],
+        )
+        .properties(height=300)
+    )
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A Markdown table: cheap to send again on every live refresh, unlike a dataframe."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---:|" * len(header)]
+    lines.extend("| " + " | ".join(row) + " |" for row in rows)
+    return "\n".join(lines)
+
+
+def confusion_chart(
+    evaluation: Any, *, true_title: str, predicted_title: str, count_title: str
+) -> alt.LayerChart:
+    """The confusion matrix as a clickable Altair heatmap with the counts written in."""
+    names = list(evaluation.class_names)
+    rows = [
+        {
+            "true": true,
+            "predicted": predicted,
+            "true_name": names[true],
+            "predicted_name": names[predicted],
+            "count": int(evaluation.confusion[true, predicted]),
+            "right": true == predicted,
+        }
+        for true in range(len(names))
+        for predicted in range(len(names))
+    ]
+    frame = pd.DataFrame(rows)
+    cell = alt.selection_point(name="cell", fields=["true", "predicted"], on="click", empty=False)
+    base = alt.Chart(frame).encode(
+        x=alt.X(
+            "predicted_name:N",
+            sort=names,
+            title=predicted_title,
+            axis=alt.Axis(labelAngle=0 if len(max(names, key=len)) <= 2 else -40, orient="top"),
+        ),
+        y=alt.Y("true_name:N", sort=names, title=true_title),
+    )
+    most = max(1, int(evaluation.confusion.max()))
+    most_wrong = max(1, int((evaluation.confusion - np.diag(np.diag(evaluation.confusion))).max()))
+    # Right answers in blue, mistakes in red, each on its own scale: the diagonal holds hundreds,
+    # a mistake cell a handful, and one shared scale would make every mistake look blank.
+    right = (
+        base.transform_filter("datum.right")
+        .mark_rect()
+        .encode(
+            color=alt.Color(
+                "count:Q",
+                scale=alt.Scale(domain=[0, most], range=["#dbeafe", "#1d4ed8"]),
+                legend=None,
+            )
+        )
+    )
+    wrong = (
+        base.transform_filter("!datum.right && datum.count > 0")
+        .mark_rect()
+        .encode(
+            color=alt.Color(
+                "count:Q",
+                scale=alt.Scale(type="sqrt", domain=[0, most_wrong], range=["#fee2e2", "#b91c1c"]),
+                legend=None,
+            )
+        )
+    )
+    # White text on the darker half of each scale.
+    dark = f"datum.right ? datum.count > {most / 2} : datum.count > {most_wrong / 2}"
+    text = (
+        base.transform_filter("datum.count > 0")
+        .mark_text(fontSize=12)
+        .encode(
+            text="count:Q",
+            color=alt.condition(
+                dark,
+                alt.value("white"),
+                alt.value("#1f2937"),
+            ),
+        )
+    )
+    # On top, an invisible cell grid takes the clicks (text would otherwise swallow them) and
+    # outlines the chosen cell.
+    clicks = base.mark_rect(fill="white", fillOpacity=0.001).encode(
+        stroke=alt.condition(cell, alt.value("#111827"), alt.value("#e5e7eb")),
+        strokeWidth=alt.condition(cell, alt.value(2.5), alt.value(0.5)),
+        tooltip=[
+            alt.Tooltip("true_name:N", title=true_title),
+            alt.Tooltip("predicted_name:N", title=predicted_title),
+            alt.Tooltip("count:Q", title=count_title),
+        ],
+    )
+    return (
+        alt.layer(wrong, right, text, clicks.add_params(cell))
+        .resolve_scale(color="independent")
+        .properties(height=420, width="container")
+    )
+
+
+def probability_chart(
+    evaluation: Any, index: int, *, probability_title: str, class_title: str
+) -> alt.Chart:
+    """Bars of the ten class probabilities; the true class green, a wrong choice red."""
+    names = list(evaluation.class_names)
+    true, predicted = int(evaluation.labels[index]), int(evaluation.predictions[index])
+    frame = pd.DataFrame(
+        {
+            "class": names,
+            "probability": evaluation.probabilities[index].astype(float),
+            "role": [
+                "true" if c == true else "wrong" if c == predicted else "other"
+                for c in range(len(names))
+            ],
+        }
+    )
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("probability:Q", title=probability_title, scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y(
+                "class:N", sort=names, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=90)
+            ),
+            color=alt.Color(
+                "role:N",
+                scale=alt.Scale(
+                    domain=["true", "wrong", "other"], range=["#16a34a", "#dc2626", "#9ca3af"]
+                ),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("class:N", title=class_title),
+                alt.Tooltip("probability:Q", format=".2%", title=probability_title),
+            ],
+        )
+        .properties(height=300)
+    )

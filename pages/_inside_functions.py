@@ -1,0 +1,85 @@
+"""Inside's activation-function tab: functions and derivatives, and softmax's overflow."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from nnlab import activations
+from pages._common import t
+
+
+def show_functions() -> None:
+    """Activation functions and derivatives over a range the student sets; softmax overflow."""
+    st.caption(t("inside.functions_intro"))
+    names = st.multiselect(
+        t("inside.functions_pick"),
+        list(activations.PLOTTED_ACTIVATIONS),
+        default=["step", "sigmoid", "relu"],
+        key="inside_functions",
+    )
+    low, high = st.slider(
+        t("inside.functions_range"), -20.0, 20.0, (-5.0, 5.0), 0.5, key="inside_range"
+    )
+    if high <= low:
+        high = low + 0.5
+    frames = []
+    for name in names:
+        curves = activations.activation_curves(name, low, high)
+        for curve, values in (
+            (t("inside.function"), curves["y"]),
+            (t("inside.derivative"), curves["dy"]),
+        ):
+            frames.append(
+                pd.DataFrame({"x": curves["x"], "y": values, "name": name, "curve": curve})
+            )
+    if frames:
+        function_label, derivative_label = t("inside.function"), t("inside.derivative")
+        chart = (
+            alt.Chart(pd.concat(frames))
+            .mark_line()
+            .encode(
+                x="x",
+                y=alt.Y("y", title="f(x), f′(x)"),  # the same in every language
+                color=alt.Color("name", title=function_label, scale=alt.Scale(scheme="category10")),
+                strokeDash=alt.StrokeDash(
+                    "curve",
+                    title=t("inside.curve"),
+                    scale=alt.Scale(
+                        domain=[function_label, derivative_label], range=[[1, 0], [5, 4]]
+                    ),
+                ),
+            )
+            .properties(height=320)
+        )
+        st.altair_chart(chart, width="stretch")
+        if "softmax" in names:
+            st.caption(t("inside.softmax_note"))
+        for name in names:
+            st.code(activations.source_of(name), language="python")
+
+    st.subheader(t("inside.overflow_title"))
+    text = st.text_input(
+        t("inside.overflow_scores"),
+        "1010, 1000, 990",
+        help=t("inside.overflow_scores_help"),
+        key="inside_scores",
+    )
+    try:
+        scores = tuple(float(part) for part in text.split(","))
+        if not 2 <= len(scores) <= 20 or not all(np.isfinite(scores)):
+            raise ValueError(text)
+    except ValueError:
+        st.warning(t("inside.overflow_bad"))
+        return
+    demo = activations.softmax_overflow_demo(scores)
+    st.caption(t("inside.overflow_naive"))
+    st.code(f"np.exp(x)     = {demo['exp']}\nnaive_softmax = {demo['naive']}", language="text")
+    st.caption(t("inside.overflow_stable"))
+    st.code(
+        f"x - max(x) = {demo['shifted']}\n"
+        f"softmax    = {np.array2string(demo['stable'], precision=8)}",
+        language="text",
+    )

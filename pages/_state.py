@@ -1,0 +1,133 @@
+"""Every session-state entry the pages share, declared once, with a typed accessor.
+
+Pages never spell a session key: they read and write through the `Slot`s below, so a key has one
+name, one type and one default. Widget keys of the Build & Train form are declared once in
+`pages/_spec_widgets.py` (they are widget identities as much as storage). `RunView` is what a
+page may read from a run: `nnlab.engine.LiveRun` provides it; tests may pass any look-alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+import numpy as np
+import streamlit as st
+
+from nnlab.spec import RunSpec
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Slot(Generic[T]):
+    """One session-state entry: its key and how to make its first value."""
+
+    key: str
+    default: Callable[[], T]
+
+    def get(self) -> T:
+        """The value, created from the default on first use."""
+        if self.key not in st.session_state:
+            st.session_state[self.key] = self.default()
+        return st.session_state[self.key]
+
+    def peek(self) -> T | None:
+        """The value if one was set, else None (the default is not stored)."""
+        return st.session_state.get(self.key)
+
+    def set(self, value: T) -> None:
+        """Replace the value."""
+        st.session_state[self.key] = value
+
+    def pop(self) -> T | None:
+        """Remove and return the value (None when unset)."""
+        return st.session_state.pop(self.key, None)
+
+    def is_set(self) -> bool:
+        """True when this session has a value."""
+        return self.key in st.session_state
+
+
+def _none() -> None:
+    return None
+
+
+def _false() -> bool:
+    return False
+
+
+# --- identity and language ----------------------------------------------------------------------
+LANGUAGE: Slot[str | None] = Slot("lang", _none)  # "en" / "ko", from the URL on first read
+LAB_ID: Slot[str | None] = Slot("lab_id", _none)  # the student's lab (runs live there)
+LAB_NOTICE: Slot[str | None] = Slot("lab_notice", _none)  # why a lab from the URL was not used
+COOKIE_LAB: Slot[str | None] = Slot("lab_cookie_written", _none)  # lab id this session stored
+
+# --- teacher links and share links --------------------------------------------------------------
+LOCKED_FIELDS: Slot[set[str]] = Slot("locked_fields", set)  # RunSpec fields a link fixed
+HIDDEN_FIELDS: Slot[set[str]] = Slot("hidden_fields", set)  # RunSpec fields a link hid
+# (RunSpec, preset key | None) that Build & Train loads into its widgets before drawing them
+PENDING_SPEC: Slot[tuple[RunSpec, str | None] | None] = Slot("pending_spec", _none)
+LINK_RESTORED: Slot[bool] = Slot("link_restored", _false)  # the session's first URL was read
+CURRENT_SPEC: Slot[tuple[RunSpec, str | None] | None] = Slot("shared_spec", _none)
+LINK_NOTICES: Slot[list[Any]] = Slot("link_notices", list)  # nnlab.links.LinkNotice of that URL
+
+# --- runs and models ----------------------------------------------------------------------------
+ACTIVE_RUN_ID: Slot[str | None] = Slot("active_run_id", _none)  # the run other pages use
+# run_id -> version last drawn by the live panel, so charts are rebuilt only on a new epoch
+DRAWN_VERSIONS: Slot[dict[str, Any]] = Slot("drawn_versions", dict)
+UPLOADS: Slot[list[Any]] = Slot("uploaded_models", list)  # pages._models.ModelChoice, oldest first
+UPLOAD_SEEN: Slot[dict[str, tuple[str, str]]] = Slot("uploaded_model_files", dict)
+PENDING_PICK: Slot[str | None] = Slot("model_pick_pending", _none)  # choice key to select next
+USE_DEFAULT_MODEL: Slot[bool] = Slot("evaluate_use_default", _false)
+EVALUATIONS: Slot[dict[Any, Any]] = Slot("evaluations", dict)  # cache key -> Evaluation
+MODEL_DOWNLOADS: Slot[dict[Any, bytes]] = Slot("model_download_cache", dict)
+# Evaluate: the confusion cell last clicked, the filters the page showed, the sample in detail
+CLICKED_CELL: Slot[tuple[int, int] | None] = Slot("evaluate_last_cell", _none)
+SHOWN_FILTERS: Slot[tuple[int, int] | None] = Slot("evaluate_filters", _none)
+SAMPLE_INDEX: Slot[int | None] = Slot("evaluate_sample", _none)
+
+# --- Draw and Inside ----------------------------------------------------------------------------
+CURRENT_DRAWING: Slot[np.ndarray | None] = Slot("current_drawing", _none)  # (28, 28) float32
+CANVAS_GENERATION: Slot[int] = Slot("draw_clear_count", int)  # a new value: a blank canvas
+BATCH_RESULTS: Slot[dict[Any, Any]] = Slot("inside_batch_results", dict)
+
+# --- Classroom ----------------------------------------------------------------------------------
+MEASURED_ACCURACY: Slot[dict[str, float | None]] = Slot("challenge_test_accuracy", dict)
+
+
+class RunView(Protocol):
+    """What a page reads from a training run (nnlab.engine.LiveRun provides it)."""
+
+    run_id: str
+    label: str
+    spec: RunSpec
+    preset_key: str | None
+    status: str
+    error: str | None
+    history: tuple[dict[str, float], ...]
+    progress: dict[str, float]
+    queue_position: int
+    wait_estimate_s: float | None
+    test_loss: float | None
+    test_accuracy: float | None
+    stopped_early: bool
+    stop_requested: bool
+    has_model: bool
+    version: int
+
+    @property
+    def is_active(self) -> bool:
+        """True while queued or training."""
+        ...
+
+    @property
+    def duration_s(self) -> float:
+        """Seconds spent training."""
+        ...
+
+    @property
+    def final(self) -> dict[str, Any]:
+        """The last epoch's figures with test figures, duration and status."""
+        ...

@@ -1,0 +1,301 @@
+"""A stand-in for the training engine, for fast page tests: no workers, no store, no TensorFlow.
+
+`FakeEngine` answers what pages call on `nnlab.engine.Engine` from memory. Its runs are real
+`nnlab.engine.LiveRun`s and its models real `nnlab.network.Network`s built with NumPy, so a page
+reads exactly the objects the real engine gives it. Tests put runs in with `add_run`, move them
+along with `update`, and read back what the page asked for (`submitted`, `stopped`, `touched`).
+tests/conftest.py installs one for every fast test (the `fake_engine` fixture).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from nnlab.engine import LabBusy, LiveRun
+from nnlab.model_io import LoadedNetwork
+from nnlab.network import NetLayer, Network, images_digest
+from nnlab.spec import RunSpec
+from nnlab.store import new_lab_id
+from nnlab.training import describe_spec
+
+REFERENCE_IMAGES = 100  # as many test images as the worker keeps Keras' outputs for
+
+
+# --- runs ----------------------------------------------------------------------------------------
+
+
+def epoch_rows(epochs: int = 1, accuracy: float = 0.9, loss: float = 0.3) -> list[dict[str, float]]:
+    """A plausible history: accuracy rising to `accuracy` at the last epoch, loss falling."""
+    rows = []
+    for epoch in range(1, epochs + 1):
+        shortfall = (epochs - epoch) * 0.01
+        rows.append(
+            {
+                "epoch": epoch,
+                "loss": loss + shortfall,
+                "accuracy": accuracy - shortfall,
+                "val_loss": loss + 0.05 + shortfall,
+                "val_accuracy": accuracy - 0.01 - shortfall,
+                "seconds": 1.0,
+            }
+        )
+    return rows
+
+
+def live_run(
+    spec: RunSpec | None = None,
+    *,
+    run_id: str,
+    lab_id: str,
+    label: str | None = None,
+    status: str = "finished",
+    history: list[dict[str, float]] | None = None,
+    has_model: bool | None = None,
+    **fields: Any,
+) -> LiveRun:
+    """A LiveRun as the engine would show it; an ended run has trained every epoch of `history`."""
+    spec = spec or RunSpec(train_size=300, epochs=1)
+    active = status in ("queued", "running")
+    if history is None:
+        history = [] if active else epoch_rows(spec.epochs)
+    now = time.time()
+    values: dict[str, Any] = {
+        "run_id": run_id,
+        "lab_id": lab_id,
+        "label": label or describe_spec(spec),
+        "spec": spec,
+        "preset_key": None,
+        "status": status,
+        "error": None,
+        "created_at": now - 20.0,
+        "started_at": None if status == "queued" else now - 10.0,
+        "ended_at": None if active else now,
+        "train_images": spec.train_size or 60_000,
+        "validation_images": 10_000,
+        "test_loss": None,
+        "test_accuracy": None,
+        "stopped_early": False,
+        "epochs_done": len(history),
+        "has_model": (not active and bool(history)) if has_model is None else has_model,
+        "progress": {
+            "epoch": len(history),
+            "epochs": spec.epochs,
+            "batch": 0,
+            "batches": 0,
+            "images_per_second": 0.0,
+            "eta_seconds": math.nan,
+        },
+        "history": tuple(history),
+    }
+    values.update(fields)
+    return LiveRun(**values)
+
+
+class FakeEngine:
+    """What pages call on the engine, kept in memory; runs only move when a test moves them."""
+
+    def __init__(self, lab_id: str | None = None, max_active_per_lab: int = 2) -> None:
+        self.lab_id = lab_id or new_lab_id()  # the lab tests open the app in (`lab` URL param)
+        self.max_active_per_lab = max_active_per_lab
+        self.store_warning: str | None = None
+        self.store_error: str | None = None
+        self.runs: dict[str, LiveRun] = {}  # oldest first
+        self.networks: dict[str, Network] = {}
+        self.model_files: dict[str, bytes] = {}
+        self.submitted: list[tuple[str, RunSpec, str | None, str | None]] = []
+        self.stopped: list[str] = []
+        self.touched: list[str] = []
+        self.loaded_files: list[tuple[str, str]] = []  # (filename, dataset_name) asked for
+        self._numbers = itertools.count(1)
+
+    # --- what tests call ---
+
+    def add_run(
+        self,
+        spec: RunSpec | None = None,
+        *,
+        network: Network | None = None,
+        model_file: bytes | None = None,
+        lab_id: str | None = None,
+        **fields: Any,
+    ) -> LiveRun:
+        """Put a run in a lab (this engine's lab by default), with its network if it has one."""
+        run_id = fields.pop("run_id", None) or f"run{next(self._numbers)}"
+        fields.setdefault("has_model", network is not None)
+        run = live_run(spec, run_id=run_id, lab_id=lab_id or self.lab_id, **fields)
+        self.runs[run_id] = run
+        if network is not None:
+            self.networks[run_id] = network
+        if model_file is not None:
+            self.model_files[run_id] = model_file
+        return run
+
+    def update(self, run_id: str, *, network: Network | None = None, **changes: Any) -> LiveRun:
+        """Change a run as an engine event would (a new epoch, the end), bumping its version."""
+        run = self.runs[run_id]
+        if "history" in changes:
+            changes["history"] = tuple(changes["history"])
+            changes.setdefault("epochs_done", len(changes["history"]))
+        if network is not None:
+            self.networks[run_id] = network
+            changes.setdefault("has_model", True)
+        changes.setdefault("version", run.version + 1)
+        self.runs[run_id] = dataclasses.replace(run, **changes)
+        return self.runs[run_id]
+
+    # --- what pages call (nnlab.engine.Engine's API) ---
+
+    def submit(
+        self,
+        lab_id: str,
+        spec: RunSpec,
+        *,
+        preset_key: str | None = None,
+        label: str | None = None,
+    ) -> str:
+        """Queue a run that stays queued until a test moves it; LabBusy past the lab's share."""
+        active = sum(1 for run in self.lab_runs(lab_id) if run.is_active)
+        if active >= self.max_active_per_lab:
+            raise LabBusy(f"This lab already has {active} runs queued or training.")
+        self.submitted.append((lab_id, spec, preset_key, label))
+        queued = sum(1 for run in self.runs.values() if run.status == "queued")
+        run = self.add_run(
+            spec,
+            lab_id=lab_id,
+            label=label,
+            preset_key=preset_key,
+            status="queued",
+            queue_position=queued + 1,
+            wait_estimate_s=5.0,
+        )
+        return run.run_id
+
+    def stop(self, run_id: str) -> None:
+        """Note the request; an active run shows it as the real engine does."""
+        self.stopped.append(run_id)
+        run = self.runs.get(run_id)
+        if run is not None and run.is_active:
+            self.update(run_id, stop_requested=True)
+
+    def touch(self, lab_id: str) -> None:
+        """Note that a page of the lab rendered."""
+        self.touched.append(lab_id)
+
+    def live(self, run_id: str) -> LiveRun | None:
+        """The run's snapshot, or None."""
+        return self.runs.get(run_id)
+
+    def lab_runs(self, lab_id: str) -> list[LiveRun]:
+        """The lab's runs, oldest first."""
+        return [run for run in self.runs.values() if run.lab_id == lab_id]
+
+    def network(self, run_id: str) -> Network | None:
+        """The run's network, or None when it has none."""
+        run = self.runs.get(run_id)
+        return self.networks.get(run_id) if run is not None and run.has_model else None
+
+    def keras_bytes(self, run_id: str) -> bytes | None:
+        """The run's model file, when a test gave it one."""
+        return self.model_files.get(run_id)
+
+    def load_model_file(self, data: bytes, filename: str, dataset_name: str) -> LoadedNetwork:
+        """Read an uploaded file as a Network's .npz (a worker reads .keras files in real life)."""
+        self.loaded_files.append((filename, dataset_name))
+        if not data:
+            raise ValueError("The file is empty.")
+        return LoadedNetwork(
+            network=Network.from_bytes(data), spec=None, label=None, dataset_name=dataset_name
+        )
+
+    def watchers(self) -> int:
+        """Labs that rendered a page (all time: the fake keeps no clock)."""
+        return len(set(self.touched))
+
+    def refresh_interval(self) -> float:
+        """As the real engine with few watchers: one second."""
+        return 1.0
+
+    def load(self) -> tuple[int, int]:
+        """(runs training, runs queued) across every lab."""
+        statuses = [run.status for run in self.runs.values()]
+        return statuses.count("running"), statuses.count("queued")
+
+    def workers(self) -> int:
+        """One pretend worker."""
+        return 1
+
+    def shutdown(self) -> None:
+        """Nothing to stop."""
+
+
+# --- networks built without Keras ----------------------------------------------------------------
+
+
+def _input_layers() -> list[NetLayer]:
+    return [
+        NetLayer("input_layer", "InputLayer", config={"shape": [28, 28]}),
+        NetLayer("rescaling", "Rescaling", config={"scale": 1 / 255, "offset": 0.0}),
+        NetLayer("flatten", "Flatten"),
+    ]
+
+
+def dense_network(hidden: int = 15, activation: str = "sigmoid", seed: int = 0) -> Network:
+    """A 784-hidden-10 MLP (tutorial 000's shape) with small random weights."""
+    rng = np.random.default_rng(seed)
+    return Network(
+        layers=(
+            *_input_layers(),
+            NetLayer(
+                "dense",
+                "Dense",
+                activation,
+                (rng.normal(0, 0.05, (784, hidden)), np.zeros(hidden)),
+            ),
+            NetLayer(
+                "dense_1", "Dense", "softmax", (rng.normal(0, 0.5, (hidden, 10)), np.zeros(10))
+            ),
+        )
+    )
+
+
+def linear_network(x_train: np.ndarray, y_train: np.ndarray, ridge: float = 10.0) -> Network:
+    """A Flatten + Dense(10) softmax classifier fitted by least squares (ridge), in NumPy.
+
+    About 75% right on Fashion-MNIST from 300 images: plenty of mistakes for Evaluate to show.
+    """
+    pixels = x_train.reshape(len(x_train), -1).astype(np.float64) / 255.0
+    targets = np.eye(10)[y_train] - 0.1
+    kernel = np.linalg.solve(
+        pixels.T @ pixels + ridge * np.eye(pixels.shape[1]), pixels.T @ targets
+    )
+    return Network(
+        layers=(*_input_layers(), NetLayer("dense", "Dense", "softmax", (8 * kernel, np.zeros(10))))
+    )
+
+
+def wrong_output_network() -> Network:
+    """A network with 3 outputs instead of 10: no page may take it for a classifier."""
+    return Network(
+        layers=(*_input_layers(), NetLayer("dense", "Dense", "linear", (np.zeros((784, 3)),)))
+    )
+
+
+def with_reference(network: Network, dataset: Any) -> Network:
+    """The network with its own outputs for the first test images stored as the Keras reference.
+
+    The real worker stores Keras' outputs; here the NumPy ones stand in, so Inside's NumPy tab
+    has a reference to compare with.
+    """
+    images = dataset.x_test[:REFERENCE_IMAGES]
+    return dataclasses.replace(
+        network,
+        reference_inputs_dataset=dataset.name,
+        reference_outputs=network.predict(images),
+        reference_inputs_digest=images_digest(images),
+    )

@@ -1,0 +1,422 @@
+"""The classroom engine: runs in worker processes, fair queue, stop, abandon, crashes, storage.
+
+One engine with two workers serves most tests (each worker imports TensorFlow once, ~5 s); the
+pure parts (queue order, CPU budget, refresh interval) need no process at all.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnlab import LayerSpec, RunSpec
+from nnlab.engine import (
+    ABANDONED,
+    Engine,
+    LabBusy,
+    QueuedEntry,
+    cgroup_cpu_limit,
+    cpu_budget,
+    dispatch_order,
+    run_workload,
+    select_next,
+    worker_count,
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EPOCH_KEYS = {"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"}
+
+
+def tiny_spec(**changes) -> RunSpec:
+    """Seconds to train, yet a real network on real digits."""
+    base = RunSpec(
+        train_size=200,
+        epochs=2,
+        hidden_layers=(LayerSpec.dense(16),),
+        batch_size=50,
+        dropout_rate=0.2,  # random masks: reproducibility must cover them
+    )
+    return base.replace(**changes)
+
+
+def long_spec(**changes) -> RunSpec:
+    """A run that keeps a worker busy until it is stopped (hundreds of small batches)."""
+    return tiny_spec(epochs=200, batch_size=5, **changes)
+
+
+def figures(history) -> list[dict]:
+    """A history without wall-clock seconds, which differ between runs by nature."""
+    return [{key: value for key, value in row.items() if key != "seconds"} for row in history]
+
+
+def wait_until(condition, timeout_s: float = 120, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.02)  # polling interval, not a wait for a result
+    raise TimeoutError(f"{what} not met within {timeout_s} s")
+
+
+def wait_ended(engine: Engine, run_id: str, timeout_s: float = 180):
+    wait_until(lambda: not engine.live(run_id).is_active, timeout_s, f"run {run_id} ended")
+    return engine.live(run_id)
+
+
+# --- pure parts: no processes -----------------------------------------------------------------
+
+
+def test_select_next_is_round_robin_between_labs() -> None:
+    queued = [
+        QueuedEntry("a1", "A", 1),
+        QueuedEntry("a2", "A", 2),
+        QueuedEntry("b1", "B", 3),
+        QueuedEntry("c1", "C", 4),
+    ]
+    # A already trains one run: B's and C's first runs go before A's second.
+    assert queued[select_next(queued, {"A": 1}, {"A": 10.0})].run_id == "b1"
+    # Nobody runs: the lab served longest ago (never) first, then the oldest run.
+    assert queued[select_next(queued, {}, {"A": 10.0, "B": 5.0})].run_id == "c1"
+    assert queued[select_next(queued, {}, {})].run_id == "a1"
+    order = [entry.run_id for entry in dispatch_order(queued, {}, {})]
+    assert order == ["a1", "b1", "c1", "a2"]  # nobody's second run before everyone's first
+    with pytest.raises(ValueError):
+        select_next([], {}, {})
+
+
+def test_dispatch_order_with_many_labs_interleaves() -> None:
+    queued = [
+        QueuedEntry(f"{lab}{n}", lab, n * 10 + i) for n in range(3) for i, lab in enumerate("XYZ")
+    ]
+    queued.sort(key=lambda entry: (entry.lab_id, entry.queued_at))  # each lab's runs together
+    order = [entry.run_id for entry in dispatch_order(queued, {}, {})]
+    assert order == ["X0", "Y0", "Z0", "X1", "Y1", "Z1", "X2", "Y2", "Z2"]
+
+
+def test_cpu_budget_reads_cgroup_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3, 4, 5, 6, 7})
+    v2 = tmp_path / "v2"
+    v2.mkdir()
+    (v2 / "cpu.max").write_text("max 100000\n")
+    assert cgroup_cpu_limit(v2) is None and cpu_budget(v2) == 8
+    (v2 / "cpu.max").write_text("200000 100000\n")
+    assert cgroup_cpu_limit(v2) == 2.0 and cpu_budget(v2) == 2
+    (v2 / "cpu.max").write_text("150000 100000\n")
+    assert cpu_budget(v2) == 1  # 1.5 CPUs: a second thread would only queue
+    (v2 / "cpu.max").write_text("5000 100000\n")
+    assert cpu_budget(v2) == 1  # never zero
+    (v2 / "cpu.max").write_text("1600000 100000\n")
+    assert cpu_budget(v2) == 8  # a quota above the CPUs we may run on does not add CPUs
+    v1 = tmp_path / "v1"
+    (v1 / "cpu,cpuacct").mkdir(parents=True)
+    (v1 / "cpu,cpuacct" / "cpu.cfs_quota_us").write_text("300000\n")
+    (v1 / "cpu,cpuacct" / "cpu.cfs_period_us").write_text("100000\n")
+    assert cpu_budget(v1) == 3
+    (v1 / "cpu,cpuacct" / "cpu.cfs_quota_us").write_text("-1\n")
+    assert cpu_budget(v1) == 8
+    empty = tmp_path / "none"
+    empty.mkdir()
+    assert cpu_budget(empty) == 8
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2})
+    assert cpu_budget(empty) == 3
+    monkeypatch.setenv("NNLAB_WORKERS", "5")
+    assert worker_count(empty) == 5
+    monkeypatch.setenv("NNLAB_WORKERS", "lots")
+    assert worker_count(empty) == 3  # a typo falls back to the budget
+    monkeypatch.delenv("NNLAB_WORKERS")
+    (v2 / "cpu.max").write_text("200000 100000\n")
+    assert worker_count(v2) == 2
+
+
+def test_workload_grows_with_images_epochs_and_layers() -> None:
+    small = tiny_spec()
+    assert run_workload(small.replace(epochs=4)) == 2 * run_workload(small)
+    assert run_workload(small.replace(train_size=400)) == 2 * run_workload(small)
+    assert run_workload(small.replace(hidden_layers=(LayerSpec.dense(64),))) > run_workload(small)
+    assert run_workload(small.replace(hidden_layers=(LayerSpec.conv(8),))) > run_workload(small)
+
+
+# --- one engine, two workers --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory):
+    from nnlab.store import Store, sqlite_url
+
+    folder = tmp_path_factory.mktemp("engine-store")
+    opened = Store(sqlite_url(folder / "runs.sqlite3"))
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def engine(store):
+    started = time.monotonic()
+    running = Engine(store, workers=2, max_active_per_lab=2, prestart_workers=2)
+    wait_until(lambda: len(running.worker_start_seconds) == 2, 180, "two workers ready")
+    print(
+        f"\nworkers ready after {time.monotonic() - started:.1f} s: {running.worker_start_seconds}"
+    )
+    yield running
+    running.shutdown()
+
+
+def _stop_all(engine: Engine, run_ids: list[str]) -> None:
+    for run_id in run_ids:
+        engine.stop(run_id)
+    for run_id in run_ids:
+        wait_ended(engine, run_id)
+
+
+@pytest.mark.slow
+def test_a_run_finishes_with_history_network_and_storage(engine: Engine, store) -> None:
+    started = time.monotonic()
+    run_id = engine.submit("lab-finish", tiny_spec(), preset_key="t004", label="#1 tiny")
+    queued = engine.live(run_id)
+    assert queued.status in ("queued", "running") and queued.history == ()
+    assert queued.label == "#1 tiny" and queued.preset_key == "t004"
+    run = wait_ended(engine, run_id)
+    print(f"\ntiny run end to end: {time.monotonic() - started:.2f} s")
+    assert run.status == "finished", run.error
+    assert [row["epoch"] for row in run.history] == [1, 2]
+    for row in run.history:
+        assert set(row) == EPOCH_KEYS and all(math.isfinite(row[key]) for key in EPOCH_KEYS)
+    assert run.train_images == 200 and run.validation_images > 0
+    assert run.progress["epoch"] == 2 and run.progress["batch"] == run.progress["batches"] == 4
+    assert run.final["epochs_done"] == 2 and run.final["status"] == "finished"
+    assert 0 <= run.test_accuracy <= 1 and run.test_loss > 0
+    assert run.has_model and run.duration_s > 0 and run.queue_position == 0
+    assert engine.lab_runs("lab-finish") == [run]
+
+    network = engine.network(run_id)
+    from nnlab.datasets import load_dataset
+
+    probabilities = network.predict(load_dataset("mnist").x_test[:5])
+    assert probabilities.shape == (5, 10)
+    assert np.allclose(probabilities.sum(axis=1), 1, atol=1e-4)
+    assert engine.keras_bytes(run_id)[:4] == b"PK\x03\x04"
+
+    # Everything reached the store (written by the engine's own thread, so poll).
+    wait_until(lambda: store.get_run(run_id).status == "finished", 30, "stored")
+    stored = store.get_run(run_id)
+    assert stored.epochs_done == 2 and stored.has_model and stored.lab_id == "lab-finish"
+    assert figures(store.history(run_id)) == figures(run.history)
+    assert store.network_bytes(run_id) and store.keras_bytes(run_id)
+    assert engine.store_error is None
+
+
+@pytest.mark.slow
+def test_same_spec_gives_the_same_history_on_any_worker(engine: Engine) -> None:
+    spec = tiny_spec(seed=5, hidden_layers=(LayerSpec.conv(4, 3),))
+    # Two labs at once: both workers are free, so the two runs train on different processes.
+    first = engine.submit("lab-repro-1", spec)
+    second = engine.submit("lab-repro-2", spec)
+    runs = [wait_ended(engine, first), wait_ended(engine, second)]
+    assert [run.status for run in runs] == ["finished", "finished"], [r.error for r in runs]
+    assert engine.worker_pid(first) != engine.worker_pid(second)
+    assert figures(runs[0].history) == figures(runs[1].history)
+    # The same figures as `train` in a plain process with the workers' thread count (the last
+    # float bits of a conv layer's loss depend on how many threads split the batch).
+    alone = _history_in_plain_process(spec, engine.threads_per_worker)
+    assert figures(runs[0].history) == figures(alone)
+    other_seed = wait_ended(engine, engine.submit("lab-repro-1", spec.replace(seed=6)))
+    assert figures(other_seed.history) != figures(alone)
+
+
+def _history_in_plain_process(spec: RunSpec, threads: int) -> list[dict]:
+    code = (
+        "import json, sys\n"
+        "from nnlab.spec import RunSpec\n"
+        "from nnlab.worker import limit_threads\n"
+        f"limit_threads({threads})\n"
+        "from nnlab.training import train\n"
+        "print(json.dumps(train(RunSpec.from_json(sys.stdin.read()))[1]))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code],
+        input=spec.to_json(),
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_stop_ends_after_the_current_batch_and_keeps_the_weights(engine: Engine) -> None:
+    spec = long_spec()
+    run_id = engine.submit("lab-stop", spec)
+    wait_until(lambda: engine.live(run_id).progress["batch"] >= 1, 120, "training started")
+    engine.stop(run_id)
+    assert engine.live(run_id).stop_requested
+    run = wait_ended(engine, run_id, 60)
+    assert run.status == "stopped" and run.error is None
+    assert len(run.history) < 5 < spec.epochs
+    assert run.has_model
+    from nnlab.model import build_model
+
+    initial = build_model(spec).get_weights()[0]
+    dense = next(layer for layer in engine.network(run_id).layers if layer.kind == "Dense")
+    assert dense.weights[0].shape == initial.shape
+    assert not np.array_equal(dense.weights[0], initial)  # what it learned is kept
+
+
+@pytest.mark.slow
+def test_lab_busy_past_its_limit_and_the_queue_reports_a_wait(engine: Engine) -> None:
+    busy = [engine.submit("lab-busy", long_spec(seed=seed)) for seed in (1, 2)]
+    try:
+        with pytest.raises(LabBusy):
+            engine.submit("lab-busy", tiny_spec())
+        wait_until(lambda: engine.load()[0] == 2, 120, "both workers training")
+        waiting = engine.submit("lab-waiting", tiny_spec())
+        run = engine.live(waiting)
+        assert run.status == "queued" and run.queue_position == 1
+        assert run.wait_estimate_s is not None and run.wait_estimate_s > 0
+        assert engine.load() == (2, 1)
+        engine.stop(waiting)  # a queued run leaves the queue at once, without training
+        run = engine.live(waiting)
+        assert run.status == "stopped" and run.history == () and not run.has_model
+    finally:
+        _stop_all(engine, busy)
+
+
+@pytest.mark.slow
+def test_a_queued_run_of_a_silent_lab_is_cancelled(engine: Engine) -> None:
+    busy = [engine.submit("lab-keeps-watching", long_spec(seed=seed)) for seed in (3, 4)]
+    try:
+        wait_until(lambda: engine.load()[0] == 2, 120, "both workers training")
+        engine.abandon_after_s = 1.0
+        silent = engine.submit("lab-tab-closed", tiny_spec())
+        assert engine.live(silent).status == "queued"
+        run = wait_ended(engine, silent, 30)  # nobody touches this lab again
+        assert run.status == "stopped"
+        assert run.error == ABANDONED.format(seconds=1.0)
+        # Running runs are never cancelled for silence.
+        assert all(engine.live(run_id).status == "running" for run_id in busy)
+    finally:
+        engine.abandon_after_s = 120.0
+        _stop_all(engine, busy)
+
+
+@pytest.mark.slow
+def test_a_killed_worker_fails_its_run_and_the_next_run_works(engine: Engine) -> None:
+    run_id = engine.submit("lab-crash", long_spec())
+    wait_until(lambda: engine.live(run_id).progress["batch"] >= 1, 120, "training started")
+    os.kill(engine.worker_pid(run_id), signal.SIGKILL)
+    run = wait_ended(engine, run_id, 30)
+    assert run.status == "failed"
+    assert "stopped unexpectedly" in run.error and "-9" in run.error
+    after = wait_ended(engine, engine.submit("lab-crash", tiny_spec()))
+    assert after.status == "finished", after.error
+    assert len(after.history) == 2
+
+
+@pytest.mark.slow
+def test_a_failing_store_does_not_stop_training(engine: Engine) -> None:
+    from nnlab.store import StoreError
+
+    real = engine.store
+
+    class BrokenStore:
+        """The real store for reads; every write fails as a full disk would."""
+
+        def __getattr__(self, name):
+            if name in ("add_run", "update_run", "add_epoch", "finish_run", "touch_lab"):
+
+                def refuse(*args, **kwargs):
+                    raise StoreError("The disk is full.")
+
+                return refuse
+            return getattr(real, name)
+
+    engine.store = BrokenStore()
+    try:
+        run = wait_ended(engine, engine.submit("lab-disk-full", tiny_spec()))
+    finally:
+        engine.store = real
+    assert run.status == "finished" and len(run.history) == 2
+    assert engine.store_error == "The disk is full."
+    assert engine.network(run.run_id).predict(np.zeros((1, 28, 28), np.uint8)).shape == (1, 10)
+    assert engine.keras_bytes(run.run_id)
+    engine.store_error = None
+
+
+@pytest.mark.slow
+def test_model_files_load_in_a_worker(engine: Engine) -> None:
+    run = wait_ended(engine, engine.submit("lab-upload", tiny_spec(epochs=1)))
+    loaded = engine.load_model_file(engine.keras_bytes(run.run_id), "mine.keras", "mnist")
+    assert loaded.spec == tiny_spec(epochs=1) and loaded.dataset_name == "mnist"
+    images = np.random.default_rng(0).integers(0, 256, (4, 28, 28), dtype=np.uint8)
+    assert np.allclose(
+        loaded.network.predict(images), engine.network(run.run_id).predict(images), atol=1e-5
+    )
+    with pytest.raises(ValueError, match="Keras model"):
+        engine.load_model_file(b"not a model at all", "mine.keras", "mnist")
+
+
+@pytest.mark.slow
+def test_refresh_slows_down_as_more_labs_watch(engine: Engine) -> None:
+    before = engine.watchers()
+    assert engine.refresh_interval() == 1.0 or before > 10
+    for number in range(40):
+        engine.touch(f"lab-watching-{number}")
+    assert engine.watchers() >= 40
+    assert 4.0 <= engine.refresh_interval() <= 5.0
+    started = time.perf_counter()
+    for _ in range(1000):
+        engine.lab_runs("lab-watching-1")
+        engine.refresh_interval()
+    per_call_ms = time.perf_counter() - started  # 1000 calls: seconds = ms per call
+    assert per_call_ms < 1.0
+
+
+# --- the app process never imports TensorFlow ---------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_app_process_never_imports_tensorflow(tmp_path: Path) -> None:
+    code = f"""
+import sys, time
+import numpy as np
+from nnlab import LayerSpec, RunSpec
+from nnlab.engine import Engine
+from nnlab.store import Store, sqlite_url
+
+if __name__ == "__main__":
+    engine = Engine(Store(sqlite_url({str(tmp_path / "app.sqlite3")!r})), workers=1)
+    run_id = engine.submit("lab", RunSpec(train_size=100, epochs=1, batch_size=50,
+                                          hidden_layers=(LayerSpec.dense(8),)))
+    deadline = time.monotonic() + 180
+    while engine.live(run_id).is_active and time.monotonic() < deadline:
+        time.sleep(0.05)
+    run = engine.live(run_id)
+    assert run.status == "finished", run.error
+    assert engine.network(run_id).predict(np.zeros((1, 784), np.uint8)).shape == (1, 10)
+    engine.shutdown()
+    loaded = [name for name in ("tensorflow", "keras") if name in sys.modules]
+    assert not loaded, f"the app process imported {{loaded}}"
+    print("ok")
+"""
+    script = tmp_path / "app_process.py"
+    script.write_text(code)
+    completed = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
+    )
+    assert completed.returncode == 0 and "ok" in completed.stdout, completed.stderr[-3000:]
