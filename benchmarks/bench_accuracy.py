@@ -44,7 +44,8 @@ def child(preset_key: str, dataset_name: str, quick: bool) -> dict:
     start = time.perf_counter()
     model, history = nnlab.train(spec, dataset)
     seconds = time.perf_counter() - start
-    evaluation = nnlab.evaluate(model, dataset, loss=spec.loss)
+    # nnlab.evaluate takes the NumPy network the app holds, as the Evaluate page does.
+    evaluation = nnlab.evaluate(nnlab.network_from_keras(model), dataset, loss=spec.loss)
     last = history[-1]
     return {
         "preset": preset_key,

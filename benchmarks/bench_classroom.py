@@ -37,7 +37,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +57,7 @@ CHROMIUM_FLAGS = [
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 PRESET_LINK = "/build_and_train?preset=t004_relu100&n=6000&ep=3&lang=en"
 EPOCHS = 3
+OPEN_AT_ONCE = 5
 LOG_DIR = benchlib.REPO_ROOT / "benchmarks" / ".out"
 CLOCK_TICK_S = 1 / os.sysconf("SC_CLK_TCK")
 
@@ -345,17 +346,28 @@ class Student:
     notes: list[str] = field(default_factory=list)
 
 
-async def open_preset(browser, url: str, deadline_s: float) -> tuple[object, object]:
-    """A new context (own lab) on the preset link, idle with its Train button shown."""
+async def open_preset(browser, url: str, deadline_s: float) -> tuple[object, object, int]:
+    """A new context (own lab) on the preset link, idle with its Train button enabled.
+
+    A page that shows no Train button by its deadline is reloaded once, as a student would
+    press F5; returns (context, page, reloads).
+    """
     from playwright.async_api import expect
 
     context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
     page = await context.new_page()
-    await page.goto(url + PRESET_LINK, timeout=deadline_s * 1000)
-    await expect(page.locator(IDLE)).to_be_attached(timeout=deadline_s * 1000)
     train = page.get_by_role("button", name="Train", exact=True)
-    await expect(train).to_be_enabled(timeout=deadline_s * 1000)
-    return context, page
+    for attempt in range(2):
+        try:
+            await page.goto(url + PRESET_LINK, timeout=deadline_s * 1000)
+            await expect(page.locator(IDLE)).to_be_attached(timeout=deadline_s * 1000)
+            await expect(train).to_be_enabled(timeout=deadline_s * 1000)
+            return context, page, attempt
+        except AssertionError:
+            if attempt == 1:
+                await context.close()
+                raise
+    raise AssertionError("unreachable")
 
 
 async def follow_run(student: Student, deadline_s: float) -> None:
@@ -470,13 +482,17 @@ async def settle(server_pid: int, quiet_s: float = 3.0, deadline_s: float = 30.0
 
 async def one_class(browser, students_n: int, args: argparse.Namespace) -> dict:
     """Solo run, idle memory, the class, the late student, everyone leaving; the figures."""
-    result: dict = {"students": students_n, "load_before": benchlib._load_average()}
+    result: dict = {
+        "students": students_n,
+        "load_before": benchlib._load_average(),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+    }
     server = streamlit_server(
         f"classroom-server-{students_n}.log", args.workers, tuple(args.server_option)
     )
     with server as (url, pid):
         # 1. Solo.
-        context, page = await open_preset(browser, url, deadline_s=120)
+        context, page, _reloads = await open_preset(browser, url, deadline_s=120)
         solo = Student(index=-1, context=context, page=page)
         await press_train(solo)
         await follow_run(solo, deadline_s=args.solo_deadline_s)
@@ -489,9 +505,7 @@ async def one_class(browser, students_n: int, args: argparse.Namespace) -> dict:
         result["idle"] = memory_snapshot(pid)
         workers = args.workers or _engine_worker_count() or max(1, result["idle"]["workers"])
         result["workers"] = workers
-        expected_s = students_n * solo.finished_s / workers
-        result["expected_s"] = expected_s
-        deadline_s = max(300.0, args.deadline_factor * expected_s)
+        deadline_s = max(300.0, args.deadline_factor * students_n * solo.finished_s / workers)
         print(
             f"N={students_n}: solo {solo.finished_s:.1f} s, {workers} workers, "
             f"idle PSS {result['idle']['total_mb']:.0f} MB; class deadline {deadline_s:.0f} s",
@@ -499,12 +513,27 @@ async def one_class(browser, students_n: int, args: argparse.Namespace) -> dict:
         )
 
         # 2. The class opens the link; all press Train together.
-        students = [Student(index=i) for i in range(students_n)]
-        opened = await asyncio.gather(
-            *(open_preset(browser, url, deadline_s=180) for _ in students)
-        )
-        for student, (context, page) in zip(students, opened, strict=True):
-            student.context, student.page = context, page
+        # Pages open at most OPEN_AT_ONCE at a time (a class does not load 30 pages in the same
+        # second; they press Train together); a page that cannot open is left out and counted.
+        gate = asyncio.Semaphore(OPEN_AT_ONCE)
+
+        async def open_gated() -> tuple[object, object, int] | None:
+            async with gate:
+                try:
+                    return await open_preset(browser, url, deadline_s=90)
+                except Exception as error:
+                    print(f"a student's page did not open: {str(error).splitlines()[0]}")
+                    return None
+
+        opened = await asyncio.gather(*(open_gated() for _ in range(students_n)))
+        result["pages_not_opened"] = sum(1 for item in opened if item is None)
+        result["pages_reloaded"] = sum(1 for item in opened if item and item[2])
+        students = [
+            Student(index=i, context=item[0], page=item[1])
+            for i, item in enumerate(item for item in opened if item is not None)
+        ]
+        if not students:
+            raise RuntimeError("no student's page opened")
         sampler = Sampler(pid, url)
         sampler.start()
         try:
@@ -523,10 +552,12 @@ async def one_class(browser, students_n: int, args: argparse.Namespace) -> dict:
             sampler.stop()
 
         # 3. Per-student times; the whole class against the sum of solo times.
+        expected_s = len(students) * solo.finished_s / workers
+        result["expected_s"] = expected_s
         finished = [s for s in students if s.outcome == "finished"]
         ends = [s.clicked_at + s.finished_s for s in finished]
         result["all_finished_s"] = (
-            max(ends) - class_started if len(finished) == students_n else float("nan")
+            max(ends) - class_started if len(finished) == len(students) else float("nan")
         )
         result["last_finished_s"] = max(ends) - class_started if ends else float("nan")
         result["ratio"] = result["all_finished_s"] / expected_s
@@ -611,6 +642,7 @@ def table_rows(results: list[dict]) -> list[list[str]]:
         return r["after"]["total_mb"] <= r["idle"]["total_mb"] + AFTER_GOAL_EXTRA_MB
 
     return [
+        row("load average before / after (1 min, 2 cores)", _loads),
         row("workers", lambda r: str(r["workers"])),
         row(
             "worker processes alive at most / seen in class",
@@ -618,6 +650,10 @@ def table_rows(results: list[dict]) -> list[list[str]]:
         ),
         row("solo run, click -> finished (s)", lambda r: _fmt(r["solo_s"])),
         row("N clicks spread over (s)", lambda r: _fmt(r["click_spread_s"], 2), "<= 2"),
+        row(
+            "pages reloaded once / never opened",
+            lambda r: f"{r['pages_reloaded']} / {r['pages_not_opened']}",
+        ),
         row(
             "runs finished / failed / timed out",
             lambda r: "{finished} / {failed} / {timed out}".format(**r["outcomes"]),
@@ -668,7 +704,7 @@ def table_rows(results: list[dict]) -> list[list[str]]:
             ),
         ),
         row(
-            "health failures (of requests)",
+            "health: failed requests of all",
             lambda r: (
                 f"{r['health']['failures']} of "
                 f"{r['health']['count'] + r['health']['failures']} ({_verdict(health_ok(r))})"
@@ -699,6 +735,10 @@ def table_rows(results: list[dict]) -> list[list[str]]:
             f"<= idle + {AFTER_GOAL_EXTRA_MB:.0f}",
         ),
     ]
+
+
+def _loads(r: dict) -> str:
+    return f"{r['load_before'].split()[0]} / {r.get('load_after', 'n/a ').split()[0]}"
 
 
 def _spread(values: list[float]) -> str:
@@ -769,8 +809,10 @@ leaving is read {results[0]["after_s"]:.0f} s after every context closed.
 """
 
 
-async def run_all(args: argparse.Namespace) -> list[dict]:
-    """Every class size in turn, one Chromium for all."""
+async def run_all(
+    args: argparse.Namespace, on_result: Callable[[list[dict]], None] | None = None
+) -> list[dict]:
+    """Every class size in turn, one Chromium for all; `on_result` gets the results so far."""
     from playwright.async_api import async_playwright
 
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -792,6 +834,8 @@ async def run_all(args: argparse.Namespace) -> list[dict]:
                     ),
                     flush=True,
                 )
+                if on_result:
+                    on_result(results)
         finally:
             await browser.close()
     return results
@@ -819,19 +863,38 @@ def main() -> None:
         help="an extra `streamlit run` setting, e.g. runner.postScriptGC=false (repeatable)",
     )
     parser.add_argument("--no-report", action="store_true")
+    parser.add_argument(
+        "--render",
+        action="store_true",
+        help="only rewrite the report from benchmarks/.out/classroom-N.json of an earlier run",
+    )
     args = parser.parse_args()
     args.students = [int(n) for n in args.students.split(",") if n.strip()]
     machine = benchlib.machine_record()
     print(benchlib.machine_line(machine), flush=True)
-    results = asyncio.run(run_all(args))
-    header = ["figure", *(f"N = {r['students']}" for r in results), "goal"]
-    table = benchlib.markdown_table(header, table_rows(results))
-    print(table)
-    print("\n".join(per_student_lines(results)))
-    if args.no_report:
-        return
     command = " ".join(["python benchmarks/bench_classroom.py", *map(shlex.quote, sys.argv[1:])])
-    benchlib.write_section("classroom", report_body(results, machine, command, table))
+
+    def record(results: list[dict]) -> None:
+        # Written after every class size, so a later failure keeps the figures measured so far.
+        if not args.no_report:
+            table = benchlib.markdown_table(_header(results), table_rows(results))
+            benchlib.write_section("classroom", report_body(results, machine, command, table))
+
+    if args.render:
+        results = [json.loads((LOG_DIR / f"classroom-{n}.json").read_text()) for n in args.students]
+        machine["load_average_at_start"] = results[0]["load_before"]
+        machine["date"] = results[0].get("date", "see the load figures")
+        sizes = ",".join(map(str, args.students))
+        command = f"python benchmarks/bench_classroom.py --students {sizes}"
+        record(results)
+        return
+    results = asyncio.run(run_all(args, on_result=record))
+    print(benchlib.markdown_table(_header(results), table_rows(results)))
+    print("\n".join(per_student_lines(results)))
+
+
+def _header(results: list[dict]) -> list[str]:
+    return ["figure", *(f"N = {r['students']}" for r in results), "goal"]
 
 
 if __name__ == "__main__":

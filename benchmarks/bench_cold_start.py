@@ -4,8 +4,11 @@ Each repetition starts a fresh server on a free port (Chromium is launched once 
 not counted), measures server start -> home page rendered (script idle and the "NN Lab" heading
 visible), records the server's resident memory and whether TensorFlow's shared library is mapped
 into it (read from /proc/<pid>/maps: the honest check that no TensorFlow import happened), then
-clicks "Build & Train" and measures until that page is ready. A last check renders the home page
-with AppTest in a clean subprocess and asserts "tensorflow" is not in sys.modules.
+clicks "Build & Train" and measures until that page is ready. Training runs in worker processes
+(`nnlab.engine`), which Build & Train may start: they are counted, and checked for TensorFlow,
+apart from the server. Every server gets a fresh NNLAB_HOME (an empty run store), as on a first
+start. A last check renders the home page with AppTest in a clean subprocess and asserts
+"tensorflow" is not in sys.modules.
 
     python benchmarks/bench_cold_start.py            # 5 repetitions
     python benchmarks/bench_cold_start.py --reps 2   # quicker
@@ -14,11 +17,13 @@ with AppTest in a clean subprocess and asserts "tensorflow" is not in sys.module
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -70,6 +75,32 @@ def _tensorflow_mapped(pid: int) -> bool:
     return "libtensorflow" in maps or "_pywrap_tensorflow" in maps
 
 
+def _child_pids(pid: int) -> list[int]:
+    """Process ids whose parent is `pid` (the engine's worker processes, for the server)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # Fields after the parenthesised command name: state, ppid, ...
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            children.append(int(entry.name))
+    return children
+
+
+def _workers_with_tensorflow(pid: int) -> tuple[int, int]:
+    """(child processes of the server, how many of them have TensorFlow mapped)."""
+    children = _child_pids(pid)
+    with_tf = 0
+    for child in children:
+        with contextlib.suppress(OSError):  # a child that exited meanwhile
+            with_tf += _tensorflow_mapped(child)
+    return len(children), with_tf
+
+
 def _wait_healthy(url: str, process: subprocess.Popen, deadline_s: float = 60) -> None:
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
@@ -90,7 +121,9 @@ def one_repetition(browser, log_dir: Path, rep: int) -> dict:
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, NNLAB_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="2")
+    home_dir = tempfile.mkdtemp(prefix="nnlab-cold-start-")
+    env = dict(os.environ, NNLAB_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="2", NNLAB_HOME=home_dir)
+    env.pop("NNLAB_DATABASE_URL", None)
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     with open(log_dir / f"cold-start-server-{rep}.log", "w") as log:
@@ -125,6 +158,8 @@ def one_repetition(browser, log_dir: Path, rep: int) -> dict:
             home_s = time.perf_counter() - start
             home_rss = _process_tree_rss_mb(process.pid)
             home_tf = _tensorflow_mapped(process.pid)
+            home_children = len(_child_pids(process.pid))
+            lab_in_url = "lab=" in page.url
             if rep == 0:
                 page.screenshot(path=str(log_dir / "cold-start-home.png"))
 
@@ -140,6 +175,8 @@ def one_repetition(browser, log_dir: Path, rep: int) -> dict:
             build_s = time.perf_counter() - clicked
             build_rss = _process_tree_rss_mb(process.pid)
             build_tf = _tensorflow_mapped(process.pid)
+            build_children, build_children_tf = _workers_with_tensorflow(process.pid)
+            lab_in_url = lab_in_url and "lab=" in page.url
             if rep == 0:
                 page.screenshot(path=str(log_dir / "cold-start-build.png"))
         finally:
@@ -149,6 +186,7 @@ def one_repetition(browser, log_dir: Path, rep: int) -> dict:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+            shutil.rmtree(home_dir, ignore_errors=True)
     return {
         "healthy_s": healthy_s,
         "home_s": home_s,
@@ -157,6 +195,10 @@ def one_repetition(browser, log_dir: Path, rep: int) -> dict:
         "build_s": build_s,
         "build_rss_mb": build_rss,
         "build_tf": build_tf,
+        "home_children": home_children,
+        "build_children": build_children,
+        "build_children_tf": build_children_tf,
+        "lab_in_url": lab_in_url,
     }
 
 
@@ -202,7 +244,8 @@ def main() -> None:
                 f"home {result['home_s']:.2f} s "
                 f"(RSS {result['home_rss_mb']:.0f} MB, TF loaded: {result['home_tf']}), "
                 f"Build & Train {result['build_s']:.2f} s (RSS {result['build_rss_mb']:.0f} MB, "
-                f"TF loaded: {result['build_tf']})",
+                f"TF loaded: {result['build_tf']}; worker processes {result['build_children']}, "
+                f"{result['build_children_tf']} with TF), lab in URL: {result['lab_in_url']}",
                 flush=True,
             )
         browser.close()
@@ -217,6 +260,10 @@ def main() -> None:
 
     any_home_tf = any(r["home_tf"] for r in results)
     any_build_tf = any(r["build_tf"] for r in results)
+    workers_text = ", ".join(
+        f"{r['build_children']} ({r['build_children_tf']} with TensorFlow mapped)" for r in results
+    )
+    home_workers_text = ", ".join(str(r["home_children"]) for r in results)
     home = med("home_s")
     verdict = "met" if home <= HOME_GOAL_S and not any_home_tf else "MISSED"
     rows = [
@@ -262,7 +309,10 @@ Command: `python benchmarks/bench_cold_start.py --reps {args.reps}`
   TensorFlow alone adds about 500 MB); TensorFlow's native library mapped into the server
   (/proc/PID/maps) after the home page: {"yes" if any_home_tf else "no"} in any repetition.
 - After Build & Train: median {med("build_rss_mb"):.0f} MB; TensorFlow mapped:
-  {"yes" if any_build_tf else "no"}.
+  {"yes" if any_build_tf else "no"}. Worker processes of the server then: {workers_text}
+  (after the home page: {home_workers_text}); training and TensorFlow live there.
+- The `lab` parameter was in the page's URL after the home page and after Build & Train:
+  {"yes" if all(r["lab_in_url"] for r in results) else "NOT in every repetition"}.
 - Home page rendered by AppTest in a clean process: of tensorflow/keras, loaded: {modules}.
 """
     benchlib.write_section("cold_start", body)

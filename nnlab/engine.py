@@ -72,6 +72,16 @@ ABANDONED = (
 )
 SERVER_SHUT_DOWN = "The server shut down during this run; the weights learned so far are kept."
 SERVER_RESTARTED = "The server restarted while this run was queued or training."
+DEFAULT_LAB_MAX_AGE_DAYS = 30.0
+
+
+def lab_max_age_days() -> float:
+    """Days a lab may go unseen before its runs are deleted (env NNLAB_LAB_MAX_AGE_DAYS)."""
+    text = os.environ.get("NNLAB_LAB_MAX_AGE_DAYS", "").strip()
+    try:
+        return max(1.0, float(text)) if text else DEFAULT_LAB_MAX_AGE_DAYS
+    except ValueError:
+        return DEFAULT_LAB_MAX_AGE_DAYS
 
 
 class LabBusy(ValueError):  # noqa: N818  (the contract names it)
@@ -470,6 +480,8 @@ class Engine:
         self._store_call(
             self.store.fail_interrupted, SERVER_RESTARTED, older_than_s=self._stale_after_s
         )
+        # Labs unseen for longer than the age limit go, with their runs and models.
+        self._store_call(self.store.delete_old_labs, lab_max_age_days())
         self._writer = threading.Thread(target=self._write_loop, name="nnlab-store", daemon=True)
         self._reader = threading.Thread(target=self._read_loop, name="nnlab-reader", daemon=True)
         self._dispatcher = threading.Thread(

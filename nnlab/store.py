@@ -21,8 +21,6 @@ import errno
 import logging
 import math
 import os
-import re
-import secrets
 import sqlite3
 import tempfile
 import time
@@ -37,6 +35,7 @@ from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.pool import StaticPool
 
+from nnlab.labs import new_lab_id, valid_lab_id  # noqa: F401 (re-exported: the contract)
 from nnlab.spec import RunSpec
 
 log = logging.getLogger(__name__)
@@ -47,9 +46,7 @@ ACTIVE_STATUSES = ("queued", "running")
 ENDED_STATUSES = ("finished", "stopped", "failed")
 DATABASE_FILE_NAME = "nnlab.sqlite3"
 DEFAULT_TIMEOUT_S = 5.0
-# new_lab_id makes 16 random bytes in URL-safe base64: 22 characters of this alphabet.
-_LAB_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{22}")
-_MAX_ID_LENGTH = 200
+_MAX_ID_LENGTH = 200  # the longest lab or run id the store accepts
 # Lets several replicas on one PostgreSQL database migrate one at a time ("nnlab" in ASCII).
 _MIGRATION_LOCK_KEY = 0x6E6E6C6162
 
@@ -202,16 +199,6 @@ _HISTORY_FIELDS = ("loss", "accuracy", "val_loss", "val_accuracy", "seconds")
 
 
 # --- ids and URLs -------------------------------------------------------------------------------
-
-
-def new_lab_id() -> str:
-    """A fresh random lab id: 22 URL-safe characters."""
-    return secrets.token_urlsafe(16)
-
-
-def valid_lab_id(text: object) -> bool:
-    """True only for an id `new_lab_id` could have made; anything else is garbage."""
-    return isinstance(text, str) and _LAB_ID_PATTERN.fullmatch(text) is not None
 
 
 def new_run_id() -> str:

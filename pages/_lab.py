@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import os
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from nnlab.engine import Engine, get_engine
-from nnlab.store import new_lab_id, valid_lab_id
+from nnlab.labs import new_lab_id, valid_lab_id
 from pages import _state as state
 from pages._common import t
+
+if TYPE_CHECKING:
+    from nnlab.engine import Engine
 
 LAB_PARAM = "lab"
 LAB_COOKIE = "nnlab_lab"
@@ -36,6 +39,9 @@ def database_url() -> str | None:
 
 def engine() -> Engine:
     """The process-wide training engine (created on first use, workers start lazily)."""
+    # Imported here: the home page never needs the engine, nor SQLAlchemy behind it.
+    from nnlab.engine import get_engine
+
     return get_engine(database_url())
 
 

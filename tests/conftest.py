@@ -1,4 +1,4 @@
-"""Shared fixtures: offline data, tiny data sets, a live Streamlit server and headless Chromium."""
+"""Shared fixtures: offline data, tiny data, fake and real engines, an app server, Chromium."""
 
 from __future__ import annotations
 
@@ -65,8 +65,9 @@ REAL_ENGINE_FIXTURES = frozenset({"real_engine", "engine"})
 @pytest.fixture
 def fake_engine(monkeypatch: pytest.MonkeyPatch):
     """An in-memory engine as `nnlab.engine.get_engine()` (what pages use) for this test."""
-    import nnlab.engine
     from fake_engine import FakeEngine
+
+    import nnlab.engine
 
     fake = FakeEngine()
     monkeypatch.setattr(nnlab.engine, "_ENGINE", fake)

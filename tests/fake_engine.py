@@ -145,6 +145,10 @@ class FakeEngine:
         if network is not None:
             self.networks[run_id] = network
             changes.setdefault("has_model", True)
+        history = changes.get("history", run.history)
+        if changes.get("status") in ("finished", "stopped") and history:
+            changes.setdefault("has_model", True)  # the worker sends the weights as it ends
+            changes.setdefault("ended_at", time.time())
         changes.setdefault("version", run.version + 1)
         self.runs[run_id] = dataclasses.replace(run, **changes)
         return self.runs[run_id]

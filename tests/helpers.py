@@ -47,7 +47,7 @@ def figures(history) -> list[dict]:
 
 
 def wait_until(
-    condition: Callable[[], bool], timeout_s: float = 60, what: str = "condition"
+    condition: Callable[[], bool], timeout_s: float = 120, what: str = "condition"
 ) -> None:
     """Poll `condition` until it holds; TimeoutError after `timeout_s` seconds."""
     deadline = time.monotonic() + timeout_s

@@ -1,5 +1,9 @@
-"""Build & Train through AppTest: widgets drive the spec, training runs end to end and survives
-clicks and page switches, presets and share links load the same way, Evaluate shows the run."""
+"""Build & Train through AppTest: widgets drive the spec, presets and share links load the same
+way, Train queues the run in the lab's engine and the live panel follows it to its end.
+
+Fast tests use the FakeEngine (tests/fake_engine.py): the test moves each run along as the
+engine's events would. The slow ones train for real in the engine's worker (`real_engine`).
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,22 @@ import sys
 import time
 
 import pytest
+from fake_engine import epoch_rows
 from helpers import app_test
 
 from nnlab import PRESETS, LayerSpec, RunSpec
+from nnlab.store import new_lab_id
+from pages import _state as state
 
 BUILD = "pages/1_build_and_train.py"
 EVALUATE = "pages/2_evaluate.py"
 
 
-def open_build(language: str = "en"):
+def open_build(language: str = "en", lab: str | None = None):
+    """The Build & Train page, in lab `lab` when given (else a fresh one)."""
     app = app_test(language=language)
+    if lab is not None:
+        app.query_params["lab"] = lab
     app.run()
     app.switch_page(BUILD).run()
     assert not app.exception, app.exception
@@ -32,20 +42,32 @@ def shrink(app, train_size: int = 300, epochs: int = 2):
     return app
 
 
-def run_until_ended(app, run, timeout_s: float = 180):
+def run_until_ended(app, engine, run_id: str, timeout_s: float = 300):
+    """Rerun the page until the engine says the run ended (AppTest runs no timed fragments)."""
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        app.run()
+    while engine.live(run_id).is_active:
+        assert time.monotonic() < deadline, f"run still {engine.live(run_id).status}"
+        app.run()  # each rerun takes a while: it is the polling interval
         assert not app.exception, app.exception
-        if not run.is_active:
-            app.run()  # the page as it looks once the run has ended
-            assert not app.exception, app.exception
-            return
-    raise TimeoutError(f"run still {run.status} after {timeout_s} s")
+    app.run()  # the page as it looks once the run has ended
+    assert not app.exception, app.exception
+    return engine.live(run_id)
+
+
+def active_run_id(app) -> str | None:
+    try:
+        return app.session_state[state.ACTIVE_RUN_ID.key]
+    except KeyError:  # AppTest's session state has no .get
+        return None
 
 
 def texts(elements) -> str:
     return "\n".join(str(element.value) for element in elements)
+
+
+def history_table(app):
+    """The run history table (the page's last data frame)."""
+    return app.dataframe[-1].value
 
 
 def test_renders_without_tensorflow_and_previews_the_network() -> None:
@@ -84,10 +106,10 @@ def test_pending_spec_from_a_share_link_is_loaded() -> None:
         epochs=3,
         seed=9,
     )
-    app.session_state["pending_spec"] = (spec, None)
+    app.session_state[state.PENDING_SPEC.key] = (spec, None)
     app.switch_page(BUILD).run()
     assert not app.exception, app.exception
-    assert "pending_spec" not in app.session_state
+    assert state.PENDING_SPEC.key not in app.session_state
     assert app.session_state["build.dataset"] == "fashion_mnist"
     assert app.number_input(key="build.train_size").value == 500
     assert app.number_input(key="build.momentum").value == pytest.approx(0.5)
@@ -133,8 +155,8 @@ def test_switching_optimizer_offers_its_learning_rate() -> None:
 
 def test_locked_and_hidden_fields() -> None:
     app = app_test()
-    app.session_state["locked_fields"] = {"epochs"}
-    app.session_state["hidden_fields"] = {"seed"}
+    app.session_state[state.LOCKED_FIELDS.key] = {"epochs"}
+    app.session_state[state.HIDDEN_FIELDS.key] = {"seed"}
     app.run()
     app.switch_page(BUILD).run()
     assert app.number_input(key="build.epochs").disabled is True
@@ -146,113 +168,6 @@ def test_korean_page_renders() -> None:
     app = open_build("ko")
     assert app.title[0].value.endswith("만들고 학습하기")
     assert app.button(key="b_train").label == "학습 시작"
-
-
-@pytest.mark.slow
-def test_train_end_to_end_then_evaluate() -> None:
-    app = shrink(open_build())
-    app.button(key="b_train").click().run()
-    assert not app.exception, app.exception
-    runs = app.session_state["runs"]
-    assert len(runs) == 1
-    run = runs[0]
-    assert app.session_state["active_run_id"] == run.run_id
-    run_until_ended(app, run)
-    assert run.status == "finished", run.error
-    assert len(run.history) == 2 and run.train_images == 300
-    assert "Finished 2 epoch(s)" in texts(app.success)
-    history_table = app.dataframe[-1].value
-    assert list(history_table["run"]) == [run.label]
-    assert history_table["epochs"][0] == "2 / 2"
-
-    app.switch_page(EVALUATE).run()
-    assert not app.exception, app.exception
-    page_text = texts(app.markdown) + texts(app.caption) + texts(app.subheader)
-    assert "Misclassified samples" in page_text
-    assert run.label in [box.value and box.format_func(box.value) for box in app.selectbox]
-
-
-@pytest.mark.slow
-def test_widgets_and_page_switches_mid_training_lose_nothing() -> None:
-    app = shrink(open_build(), train_size=400, epochs=3)
-    app.number_input(key="build.batch_size").set_value(8).run()
-    app.button(key="b_train").click().run()
-    run = app.session_state["runs"][0]
-    # Click around while it trains: other widgets, another page, and back.
-    app.slider(key="build.dropout_rate").set_value(0.3).run()
-    app.switch_page(EVALUATE).run()
-    assert not app.exception, app.exception
-    app.switch_page("pages/3_draw.py").run()
-    app.switch_page(BUILD).run()
-    assert not app.exception, app.exception
-    # Settings survive the trip to other pages.
-    assert app.slider(key="build.dropout_rate").value == pytest.approx(0.3)
-    assert app.number_input(key="build.batch_size").value == 8
-    assert app.session_state["runs"] == [run]
-    run_until_ended(app, run)
-    if run.exception is not None:
-        import traceback
-
-        traceback.print_exception(run.exception)  # the worker's traceback, for the test log
-    assert run.status == "finished", run.error
-    assert [row["epoch"] for row in run.history] == [1, 2, 3]
-    assert run.spec.dropout_rate == 0.0  # the run kept the settings it started with
-
-
-@pytest.mark.slow
-def test_second_run_can_be_stopped_and_history_compares_runs() -> None:
-    app = shrink(open_build(), train_size=300, epochs=1)
-    app.button(key="b_train").click().run()
-    first = app.session_state["runs"][0]
-    run_until_ended(app, first)
-    app.number_input(key="build.epochs").set_value(200).run()
-    app.button(key="b_train").click().run()
-    second = app.session_state["runs"][1]
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not second.progress["batch"]:
-        app.run()
-    app.button(key=f"b_stop_{second.run_id}").click().run()
-    run_until_ended(app, second)
-    assert second.status == "stopped" and len(second.history) < 200
-    assert "Stopped after" in texts(app.warning)
-    assert app.selectbox(key="b_active_choice").value == second.run_id
-    app.selectbox(key="b_active_choice").set_value(first.run_id).run()
-    assert app.session_state["active_run_id"] == first.run_id
-    assert len(app.multiselect(key="b_compare_runs").value) == 2
-    assert not app.exception
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("preset_key", ["t004_logistic"])
-def test_preset_run_shows_result_beside_published(preset_key: str) -> None:
-    app = open_build()
-    app.button(key=f"b_preset_{preset_key}").click().run()
-    shrink(app, train_size=300, epochs=1)
-    app.button(key="b_train").click().run()
-    run = app.session_state["runs"][0]
-    assert run.preset_key == preset_key
-    run_until_ended(app, run)
-    labels = [metric.label for metric in app.metric]
-    titles = {"val_accuracy": "Validation accuracy", "accuracy": "Train accuracy"}
-    for metric in PRESETS[preset_key].published:
-        assert titles[metric] in labels
-    assert any("Tutorial:" in caption.value for caption in app.caption)
-    assert any("Your last run" in markdown.value for markdown in app.markdown)
-
-
-def test_old_runs_release_their_models_but_the_newest_keep_them() -> None:
-    from pages._build_runs import release_old_models
-
-    class FakeRun:
-        def __init__(self, active: bool = False) -> None:
-            self.model, self.is_active = object(), active
-
-        def release_model(self) -> None:
-            self.model = None
-
-    runs = [FakeRun() for _ in range(7)] + [FakeRun(active=True)]
-    release_old_models(runs, keep=5)
-    assert [run.model is not None for run in runs] == [False, False] + [True] * 6
 
 
 def test_out_of_range_value_shows_its_message_and_disables_train() -> None:
@@ -277,3 +192,232 @@ def test_validation_messages_and_diagram_are_korean_in_korean() -> None:
     app.number_input(key="build.epochs").set_value(3).run()
     dot = app.get("graphviz_chart")[0].proto.spec
     assert "입력" in dot and "가중치" in dot and "weights" not in dot
+
+
+# --- runs, with the fake engine --------------------------------------------------------------
+
+
+def test_train_queues_the_widgets_spec_in_the_lab_and_watches_it(fake_engine) -> None:
+    app = shrink(open_build(lab=fake_engine.lab_id))
+    app.button(key="b_train").click().run()
+    assert not app.exception, app.exception
+    [(lab, spec, preset_key, label)] = fake_engine.submitted
+    assert lab == fake_engine.lab_id and preset_key is None
+    assert (spec.train_size, spec.epochs) == (300, 2)
+    assert label.startswith("#1 · ")
+    [run] = fake_engine.lab_runs(lab)
+    assert active_run_id(app) == run.run_id
+    assert "Waiting for a free slot: number 1 in the queue" in texts(app.info)
+    assert history_table(app)["status"][0] == "queued"
+    assert fake_engine.touched, "the live panel tells the engine someone watches the lab"
+    app.button(key=f"b_stop_{run.run_id}").click().run()  # "Leave the queue"
+    assert not app.exception, app.exception
+    assert fake_engine.stopped == [run.run_id]
+
+
+def test_live_panel_follows_a_run_to_its_end(fake_engine) -> None:
+    app = shrink(open_build(lab=fake_engine.lab_id))
+    app.button(key="b_train").click().run()
+    [run] = fake_engine.lab_runs(fake_engine.lab_id)
+    progress = {**run.progress, "epoch": 2, "batch": 5, "batches": 10, "eta_seconds": 3.0}
+    fake_engine.update(run.run_id, status="running", history=epoch_rows(1), progress=progress)
+    app.run()
+    assert not app.exception, app.exception
+    bars = app.get("progress")
+    assert bars and bars[0].value == 50  # batch 5 of 10
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert metrics["Epochs"] == "1 / 2"
+    assert app.button(key=f"b_stop_{run.run_id}").label == "Stop"
+
+    fake_engine.update(
+        run.run_id,
+        status="finished",
+        history=epoch_rows(2, accuracy=0.9),
+        test_accuracy=0.88,
+        test_loss=0.4,
+    )
+    app.run()
+    assert not app.exception, app.exception
+    assert "Finished 2 epoch(s)" in texts(app.success)
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert metrics["Epochs"] == "2 / 2"
+    assert metrics["Train accuracy"] == "90.00%"
+    assert metrics["Test accuracy"] == "88.00%"
+    table = history_table(app)
+    assert list(table["run"]) == [run.label]
+    assert table["epochs"][0] == "2 / 2" and table["status"][0] == "finished"
+
+
+def test_a_failed_run_shows_its_error(fake_engine) -> None:
+    run = fake_engine.add_run(status="failed", history=[], error="ValueError: out of memory")
+    app = open_build(lab=fake_engine.lab_id)
+    assert active_run_id(app) is None  # the newest run is watched when none was chosen
+    assert "The run failed: ValueError: out of memory" in texts(app.error)
+    assert history_table(app)["status"][0] == "failed"
+    assert run.label in texts(app.markdown)
+
+
+def test_a_lab_with_two_active_runs_cannot_start_a_third(fake_engine) -> None:
+    first = fake_engine.add_run(status="running", label="#1 · first")
+    second = fake_engine.add_run(status="queued", label="#2 · second", queue_position=1)
+    app = open_build(lab=fake_engine.lab_id)
+    assert app.button(key="b_train").disabled is True
+    assert any("You already have two runs" in caption.value for caption in app.caption)
+    # The newest run is watched; the other one is listed with its own stop button.
+    assert any(f"Also running: {first.label}" in caption.value for caption in app.caption)
+    assert app.button(key=f"b_stop_{first.run_id}")
+    assert app.button(key=f"b_stop_{second.run_id}").label == "Leave the queue"
+    fake_engine.update(first.run_id, status="finished", history=epoch_rows(1))
+    app.run()
+    assert app.button(key="b_train").disabled is False
+
+
+def test_the_lab_s_runs_are_there_after_a_reload(fake_engine) -> None:
+    fake_engine.add_run(label="#1 · yesterday")
+    fake_engine.add_run(label="#2 · another lab", lab_id=new_lab_id())
+    app = open_build(lab=fake_engine.lab_id)  # a new session: only the URL carries the lab
+    assert list(history_table(app)["run"]) == ["#1 · yesterday"]
+
+
+def test_old_runs_lose_their_models_but_the_history_lists_every_run(fake_engine, tmp_path) -> None:
+    from nnlab.store import RunRecord, Store, sqlite_url
+
+    store = Store(sqlite_url(tmp_path / "runs.sqlite3"))
+    lab = fake_engine.lab_id
+    spec = RunSpec(train_size=300, epochs=1)
+    for number in range(1, 8):
+        run_id = f"old{number}"
+        store.add_run(
+            RunRecord(run_id, lab, f"#{number} · run", spec, status="running", created_at=number)
+        )
+        store.add_epoch(run_id, epoch_rows(1)[0])
+        store.finish_run(run_id, status="finished", network_bytes=b"npz", keras_bytes=b"keras")
+    store.enforce_lab_caps(lab)  # what the engine runs after each finished run
+    records = store.lab_runs(lab)
+    assert [record.has_model for record in records] == [False, False] + [True] * 5
+    for record in records:
+        fake_engine.add_run(
+            record.spec,
+            run_id=record.run_id,
+            label=record.label,
+            history=store.history(record.run_id),
+            has_model=record.has_model,
+        )
+    store.close()
+
+    app = open_build(lab=lab)
+    table = history_table(app)
+    assert list(table["run"]) == [f"#{number} · run" for number in range(1, 8)]
+    dropped = "finished · weights freed (each lab keeps its newest models)"
+    assert list(table["status"]) == [dropped] * 2 + ["finished"] * 5
+    app.switch_page(EVALUATE).run()
+    assert not app.exception, app.exception
+    offered = [option for box in app.selectbox for option in box.options]
+    assert "#1 · run" not in offered and "#2 · run" not in offered
+    assert "#7 · run" in offered
+
+
+def test_preset_run_shows_result_beside_published(fake_engine) -> None:
+    preset = PRESETS["t004_logistic"]
+    run = fake_engine.add_run(
+        preset.spec.replace(train_size=300, epochs=1),
+        preset_key=preset.key,
+        history=epoch_rows(1, accuracy=0.8),
+    )
+    app = open_build(lab=fake_engine.lab_id)
+    assert active_run_id(app) is None and run.is_active is False
+    labels = [metric.label for metric in app.metric]
+    titles = {"val_accuracy": "Validation accuracy", "accuracy": "Train accuracy"}
+    for metric in preset.published:
+        assert titles[metric] in labels
+    assert any("Tutorial vs this run" in markdown.value for markdown in app.markdown)
+    assert any("Your last run" in markdown.value for markdown in app.markdown)
+
+
+def test_a_store_that_fell_back_says_so(fake_engine) -> None:
+    fake_engine.store_warning = "PostgreSQL at db:5432 refused the connection."
+    app = open_build(lab=fake_engine.lab_id)
+    assert any("refused the connection" in warning.value for warning in app.warning)
+
+
+# --- end to end, with the real engine ----------------------------------------------------------
+
+
+def _started(app, engine, lab: str, number: int):
+    """The lab's `number`th run (1-based), started by the Train click just made."""
+    runs = engine.lab_runs(lab)
+    assert len(runs) == number, [run.label for run in runs]
+    return runs[-1].run_id
+
+
+@pytest.mark.slow
+def test_train_end_to_end_then_evaluate(real_engine) -> None:
+    lab = new_lab_id()
+    app = shrink(open_build(lab=lab))
+    app.button(key="b_train").click().run()
+    assert not app.exception, app.exception
+    run_id = _started(app, real_engine, lab, 1)
+    assert active_run_id(app) == run_id
+    run = run_until_ended(app, real_engine, run_id)
+    assert run.status == "finished", run.error
+    assert len(run.history) == 2 and run.train_images == 300
+    assert "Finished 2 epoch(s)" in texts(app.success)
+    table = history_table(app)
+    assert list(table["run"]) == [run.label]
+    assert table["epochs"][0] == "2 / 2"
+
+    app.switch_page(EVALUATE).run()
+    assert not app.exception, app.exception
+    page_text = texts(app.markdown) + texts(app.caption) + texts(app.subheader)
+    assert "Misclassified samples" in page_text
+    assert app.selectbox(key="evaluate_model").value == f"run:{run_id}"
+    assert run.label in [option for box in app.selectbox for option in box.options]
+
+
+@pytest.mark.slow
+def test_widgets_and_page_switches_mid_training_lose_nothing(real_engine) -> None:
+    lab = new_lab_id()
+    app = shrink(open_build(lab=lab), train_size=400, epochs=3)
+    app.number_input(key="build.batch_size").set_value(8).run()
+    app.button(key="b_train").click().run()
+    run_id = _started(app, real_engine, lab, 1)
+    # Click around while it trains: other widgets, another page, and back.
+    app.slider(key="build.dropout_rate").set_value(0.3).run()
+    app.switch_page(EVALUATE).run()
+    assert not app.exception, app.exception
+    app.switch_page("pages/3_draw.py").run()
+    app.switch_page(BUILD).run()
+    assert not app.exception, app.exception
+    # Settings survive the trip to other pages, and no click started another run.
+    assert app.slider(key="build.dropout_rate").value == pytest.approx(0.3)
+    assert app.number_input(key="build.batch_size").value == 8
+    assert [run.run_id for run in real_engine.lab_runs(lab)] == [run_id]
+    run = run_until_ended(app, real_engine, run_id)
+    assert run.status == "finished", run.error
+    assert [row["epoch"] for row in run.history] == [1, 2, 3]
+    assert run.spec.dropout_rate == 0.0  # the run kept the settings it started with
+
+
+@pytest.mark.slow
+def test_second_run_can_be_stopped_and_history_compares_runs(real_engine) -> None:
+    lab = new_lab_id()
+    app = shrink(open_build(lab=lab), train_size=300, epochs=1)
+    app.button(key="b_train").click().run()
+    first = _started(app, real_engine, lab, 1)
+    run_until_ended(app, real_engine, first)
+    app.number_input(key="build.epochs").set_value(200).run()
+    app.button(key="b_train").click().run()
+    second = _started(app, real_engine, lab, 2)
+    deadline = time.monotonic() + 300
+    while not real_engine.live(second).progress.get("batch"):
+        assert time.monotonic() < deadline, "the second run never started training"
+        app.run()
+    app.button(key=f"b_stop_{second}").click().run()
+    stopped = run_until_ended(app, real_engine, second)
+    assert stopped.status == "stopped" and len(stopped.history) < 200
+    assert "Stopped after" in texts(app.warning)
+    assert app.selectbox(key="b_active_choice").value == second
+    app.selectbox(key="b_active_choice").set_value(first).run()
+    assert active_run_id(app) == first
+    assert len(app.multiselect(key="b_compare_runs").value) == 2
+    assert not app.exception

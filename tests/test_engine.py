@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import figures, wait_until
 
 from nnlab import LayerSpec, RunSpec
 from nnlab.engine import (
@@ -51,20 +52,6 @@ def tiny_spec(**changes) -> RunSpec:
 def long_spec(**changes) -> RunSpec:
     """A run that keeps a worker busy until it is stopped (hundreds of small batches)."""
     return tiny_spec(epochs=200, batch_size=5, **changes)
-
-
-def figures(history) -> list[dict]:
-    """A history without wall-clock seconds, which differ between runs by nature."""
-    return [{key: value for key, value in row.items() if key != "seconds"} for row in history]
-
-
-def wait_until(condition, timeout_s: float = 120, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)  # polling interval, not a wait for a result
-    raise TimeoutError(f"{what} not met within {timeout_s} s")
 
 
 def wait_ended(engine: Engine, run_id: str, timeout_s: float = 180):

@@ -72,8 +72,8 @@ def texts(elements) -> list[str]:
 
 
 def options(app) -> list[str]:
-    """Every option label of every select box on the page."""
-    return [box.format_func(option) for box in app.selectbox for option in box.options]
+    """Every option of every select box on the page, as the student reads it."""
+    return [option for box in app.selectbox for option in box.options]
 
 
 def first_evaluation(app):
