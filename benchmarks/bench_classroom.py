@@ -108,8 +108,8 @@ def _wait_healthy(url: str, process: subprocess.Popen, deadline_s: float = 90) -
 @contextlib.contextmanager
 def streamlit_server(
     log_name: str, workers: int | None, options: tuple[str, ...] = ()
-) -> Iterator[tuple[str, int]]:
-    """`streamlit run app.py` on a free loopback port with a fresh NNLAB_HOME; (url, pid).
+) -> Iterator[tuple[str, int, Path]]:
+    """`streamlit run app.py` on a free port with a fresh NNLAB_HOME; (url, pid, home).
 
     `options` are extra Streamlit settings as "section.name=value" (to compare configurations).
     """
@@ -157,7 +157,7 @@ def streamlit_server(
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(url, process)
-            yield url, process.pid
+            yield url, process.pid, Path(home)
         finally:
             process.terminate()
             try:
@@ -216,6 +216,19 @@ def pss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def store_statuses(home: Path) -> dict[str, int]:
+    """Runs by status in the server's SQLite store: what happened, whatever the pages showed."""
+    import sqlite3
+
+    try:
+        uri = f"file:{home / 'nnlab.sqlite3'}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as connection:
+            rows = connection.execute("SELECT status, COUNT(*) FROM runs GROUP BY status")
+            return {status: count for status, count in rows}
+    except sqlite3.Error as error:
+        return {"unreadable": 0, str(error)[:60]: 0}
 
 
 def tensorflow_loaded(pid: int) -> bool:
@@ -448,14 +461,10 @@ def refresh_interval_s(watchers: int) -> float:
     return 1.0 if watchers <= 10 else min(5.0, watchers / 10)
 
 
-def refreshes(students: list[Student]) -> float:
-    """Live-panel refreshes during training: the integral over time of watchers / interval,
-    a student watching from their click to their run's end."""
-    spans = [
-        (s.clicked_at, s.clicked_at + s.finished_s)
-        for s in students
-        if s.finished_s == s.finished_s
-    ]
+def refreshes(spans: list[tuple[float, float]]) -> float:
+    """Live-panel refreshes: the integral over time of watchers / interval(watchers), given
+    each student's (start, end) of watching in seconds (their click to their run's end, or to
+    the end of the class for a run that never finished)."""
     if not spans:
         return float("nan")
     start, end = min(a for a, _ in spans), max(b for _, b in spans)
@@ -466,6 +475,16 @@ def refreshes(students: list[Student]) -> float:
             total += watching / refresh_interval_s(watching) * step
         moment += step
     return total
+
+
+def add_refresh_cost(result: dict) -> None:
+    """Server CPU per watching-student refresh (older result files lack the spans)."""
+    spans = result.get("watch_spans") or [
+        (0.0, s["finished_s"] if s["outcome"] == "finished" else result["class_wall_s"])
+        for s in result["per_student"]
+    ]
+    result["refreshes"] = refreshes(spans)
+    result["server_ms_per_refresh"] = 1000 * result["server_cpu_s"] / result["refreshes"]
 
 
 async def settle(server_pid: int, quiet_s: float = 3.0, deadline_s: float = 30.0) -> None:
@@ -490,7 +509,7 @@ async def one_class(browser, students_n: int, args: argparse.Namespace) -> dict:
     server = streamlit_server(
         f"classroom-server-{students_n}.log", args.workers, tuple(args.server_option)
     )
-    with server as (url, pid):
+    with server as (url, pid, home):
         # 1. Solo.
         context, page, _reloads = await open_preset(browser, url, deadline_s=120)
         solo = Student(index=-1, context=context, page=page)
@@ -548,6 +567,7 @@ async def one_class(browser, students_n: int, args: argparse.Namespace) -> dict:
             cpu_after = sampler.cpu_seconds()
             class_ended = time.perf_counter()
             result["late"] = await late_task
+            result["store_statuses"] = store_statuses(home)
         finally:
             sampler.stop()
 
@@ -582,8 +602,15 @@ async def one_class(browser, students_n: int, args: argparse.Namespace) -> dict:
         result["class_wall_s"] = class_ended - class_started
         total_cpu = spent["server"] + spent["worker"]
         result["training_share"] = spent["worker"] / total_cpu if total_cpu else float("nan")
-        result["refreshes"] = refreshes(students)
-        result["server_ms_per_refresh"] = 1000 * spent["server"] / result["refreshes"]
+        result["watch_spans"] = [
+            (
+                s.clicked_at - class_started,
+                (s.clicked_at + s.finished_s if s.outcome == "finished" else class_ended)
+                - class_started,
+            )
+            for s in students
+        ]
+        add_refresh_cost(result)
         result["peak"] = sampler.peak
         result["max_workers_seen"] = sampler.max_workers
         result["worker_processes_seen"] = sum(1 for r in sampler.roles.values() if r == "worker")
@@ -657,6 +684,12 @@ def table_rows(results: list[dict]) -> list[list[str]]:
         row(
             "runs finished / failed / timed out",
             lambda r: "{finished} / {failed} / {timed out}".format(**r["outcomes"]),
+        ),
+        row(
+            "runs in the store at the class's end (solo run included)",
+            lambda r: (
+                ", ".join(f"{k} {v}" for k, v in r.get("store_statuses", {}).items()) or "n/a"
+            ),
         ),
         row("every run finished after (s)", lambda r: _fmt(r["all_finished_s"])),
         row("expected N x solo / workers (s)", lambda r: _fmt(r["expected_s"])),
@@ -758,6 +791,8 @@ def per_student_lines(results: list[dict]) -> list[str]:
             r["per_student"], key=lambda s: (s["finished_s"] != s["finished_s"], s["finished_s"])
         )
         cells = ", ".join(f"{_fmt(s['first_epoch_s'])}/{_fmt(s['finished_s'])}" for s in pairs)
+        if all(s["first_epoch_s"] != s["first_epoch_s"] for s in pairs):
+            cells = f"no page showed a first epoch within the deadline ({r['class_wall_s']:.0f} s)"
         lines.append(f"- N = {r['students']} (first epoch / finished, s): {cells}")
     return lines
 
@@ -882,6 +917,8 @@ def main() -> None:
 
     if args.render:
         results = [json.loads((LOG_DIR / f"classroom-{n}.json").read_text()) for n in args.students]
+        for result in results:
+            add_refresh_cost(result)
         machine["load_average_at_start"] = results[0]["load_before"]
         machine["date"] = results[0].get("date", "see the load figures")
         sizes = ",".join(map(str, args.students))

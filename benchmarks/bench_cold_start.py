@@ -91,9 +91,18 @@ def _child_pids(pid: int) -> list[int]:
     return children
 
 
+def _is_worker(pid: int) -> bool:
+    """True for a spawned multiprocessing worker (not multiprocessing's resource tracker)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return False
+    return b"spawn_main" in command and b"resource_tracker" not in command
+
+
 def _workers_with_tensorflow(pid: int) -> tuple[int, int]:
-    """(child processes of the server, how many of them have TensorFlow mapped)."""
-    children = _child_pids(pid)
+    """(worker processes of the server, how many of them have TensorFlow mapped)."""
+    children = [child for child in _child_pids(pid) if _is_worker(child)]
     with_tf = 0
     for child in children:
         with contextlib.suppress(OSError):  # a child that exited meanwhile
@@ -158,7 +167,7 @@ def one_repetition(browser, log_dir: Path, rep: int) -> dict:
             home_s = time.perf_counter() - start
             home_rss = _process_tree_rss_mb(process.pid)
             home_tf = _tensorflow_mapped(process.pid)
-            home_children = len(_child_pids(process.pid))
+            home_children = _workers_with_tensorflow(process.pid)[0]
             lab_in_url = "lab=" in page.url
             if rep == 0:
                 page.screenshot(path=str(log_dir / "cold-start-home.png"))

@@ -63,7 +63,7 @@ def _fit_once(variant: str, spec, data, tutorial_data) -> float:
                 steps_per_execution=8,
             )
         if variant.startswith("generator"):
-            fit = {"x": training._batch_dataset(spec, data), "steps_per_epoch": batches}
+            fit = {"x": benchlib.generator_dataset(spec, data), "steps_per_epoch": batches}
         elif variant.startswith("gather"):
             images, labels = tf.constant(data.x_train), tf.constant(data.labels)
 

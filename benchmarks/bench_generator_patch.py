@@ -7,7 +7,8 @@ faults and system CPU time show it whatever the machine's load. Each case runs i
 
 - tutorial: tutorial-style fit on float64 arrays, nothing else in the process
 - tutorial_patched: the same after one tiny generator dataset was iterated
-- generator: nnlab's model and data split fed by nnlab.training._batch_dataset (as shipped)
+- generator: nnlab's model and data split fed by `from_generator` as first shipped
+  (`benchlib.generator_dataset`; nnlab.training itself now gathers, as `gather` does)
 - gather: the same batches in the same order, from per-epoch index orders and tf.gather
 
     python benchmarks/bench_generator_patch.py [--cases tutorial,tutorial_patched,generator,gather]
@@ -77,7 +78,7 @@ def child(case: str) -> dict:
         model = build_model(spec)
         validation["validation_batch_size"] = training.VALIDATION_BATCH_SIZE
         if case == "generator":
-            fit = {"x": training._batch_dataset(spec, data), "steps_per_epoch": batches}
+            fit = {"x": benchlib.generator_dataset(spec, data), "steps_per_epoch": batches}
         else:
             orders = np.stack(
                 [training.epoch_order(spec, data.train_indices, e) for e in range(spec.epochs)]

@@ -530,7 +530,7 @@ process, sampled the same way. Command: `{command.strip()}`
 
 The goal column judges the PSS sum, as the goals are written, and the distinct pages, which do
 not depend on what else runs on the machine; where they disagree, trust the distinct pages (see
-below). "engine, 1 worker" is the smallest engine (NNLAB_WORKERS=1), for one student alone.
+below). "engine, 1 worker" is the smallest engine (what NNLAB_WORKERS=1 gives), for one student.
 
 Why PSS: the workers are separate Python processes that map the same TensorFlow, NumPy and
 Python libraries. RSS counts those shared pages once per process, so the RSS sum overstates what
@@ -547,7 +547,8 @@ Memory grows with the number of workers, not of runs: with {args.workers} worker
 {args.workers} runs train at once, later runs wait in the queue (a few kB each in the app
 process) and a worker keeps its loaded data set and TensorFlow for its next run. So the cost of
 "one more run" is a step, not a slope: the second run makes the second worker load the data set
-and train; from then on, nothing grows. "PSS MB per extra run" divides that step by the extra runs
+and train; from then on little grows (the workers' allocators settle, the app keeps each finished
+run's record). "PSS MB per extra run" divides that step by the extra runs
 as the goal is written. Wall time from submit to the last run's end: {timing} (a loaded machine;
 these are not speed figures). Peak VmHWM of the workers after {last} runs: {hwm} MB.
 """

@@ -220,7 +220,7 @@ def child_nnlab_lab(arch: str, train_size: int | None, epochs: int, options: dic
     batches = math.ceil(len(data.train_indices) / spec.batch_size)
     feed = options.get("feed", "generator")
     if feed == "generator":
-        fit_data = {"x": training._batch_dataset(spec, data), "steps_per_epoch": batches}
+        fit_data = {"x": benchlib.generator_dataset(spec, data), "steps_per_epoch": batches}
     elif feed == "gather":
         import tensorflow as tf
 

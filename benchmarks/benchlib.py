@@ -156,6 +156,38 @@ def load_fashion_idx() -> tuple:
     )
 
 
+def generator_dataset(spec: Any, data: Any) -> Any:
+    """nnlab's training feed as first shipped: `tf.data.Dataset.from_generator` over batches.
+
+    nnlab.training now gathers batches by index (see docs/BENCHMARKS.md, "Why nnlab was
+    slower"); the speed labs keep this copy to measure what the generator feed costs. Same
+    batches, same order: `epoch_order` of the spec, batch by batch, endless.
+    """
+    import itertools
+
+    import tensorflow as tf
+
+    from nnlab.spec import IMAGE_SIDE
+    from nnlab.training import epoch_order
+
+    batch_size = spec.batch_size
+
+    def batches() -> Any:
+        for epoch in itertools.count():
+            order = epoch_order(spec, data.train_indices, epoch)
+            for start in range(0, len(order), batch_size):
+                chosen = order[start : start + batch_size]
+                yield data.x_train[chosen], data.labels[chosen]
+
+    label_spec = (
+        tf.TensorSpec((None, data.labels.shape[1]), tf.float32)
+        if data.labels.ndim == 2
+        else tf.TensorSpec((None,), tf.int32)
+    )
+    signature = (tf.TensorSpec((None, IMAGE_SIDE, IMAGE_SIDE), tf.uint8), label_spec)
+    return tf.data.Dataset.from_generator(batches, output_signature=signature).prefetch(2)
+
+
 _REPORT_SKELETON = """# NN Lab benchmarks
 
 Figures measured by the scripts in `benchmarks/`; each script rewrites its own section below

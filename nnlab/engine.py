@@ -24,6 +24,7 @@ import contextlib
 import logging
 import math
 import multiprocessing
+import multiprocessing.spawn
 import os
 import queue
 import threading
@@ -73,6 +74,41 @@ ABANDONED = (
 SERVER_SHUT_DOWN = "The server shut down during this run; the weights learned so far are kept."
 SERVER_RESTARTED = "The server restarted while this run was queued or training."
 DEFAULT_LAB_MAX_AGE_DAYS = 30.0
+DEFAULT_WORKER_IDLE_S = 60.0  # a worker with nothing to do this long exits (memory goes back)
+MIN_WARM_WORKERS = 1  # kept started when idle, so the next Train needs no TensorFlow import
+_SPAWN_LOCK = threading.Lock()
+
+
+def worker_idle_seconds() -> float:
+    """Seconds an idle worker waits before it exits (env NNLAB_WORKER_IDLE_S)."""
+    text = os.environ.get("NNLAB_WORKER_IDLE_S", "").strip()
+    try:
+        return max(1.0, float(text)) if text else DEFAULT_WORKER_IDLE_S
+    except ValueError:
+        return DEFAULT_WORKER_IDLE_S
+
+
+def _start_without_main(process: Any) -> None:
+    """Start a spawned process without re-running this process's __main__ in it.
+
+    Under `streamlit run`, `sys.modules["__main__"]` is the app script while a page runs, and
+    spawn would run app.py again in every worker (seconds of imports and page code before the
+    worker could train). The worker's target lives in nnlab.worker, so it needs no __main__.
+    """
+    original = multiprocessing.spawn.get_preparation_data
+
+    def preparation_data(name: str) -> dict[str, Any]:
+        data = original(name)
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+        return data
+
+    with _SPAWN_LOCK:
+        multiprocessing.spawn.get_preparation_data = preparation_data
+        try:
+            process.start()
+        finally:
+            multiprocessing.spawn.get_preparation_data = original
 
 
 def lab_max_age_days() -> float:
@@ -392,6 +428,7 @@ class _Worker:
     job: _Run | _LoadRequest | None = None
     ready: bool = False
     retiring: bool = False
+    idle_since: float = 0.0  # monotonic time it last became free (for retiring idle workers)
 
 
 def _record_fields(record: Any) -> dict[str, Any]:
@@ -462,6 +499,8 @@ class Engine:
         self._load_requests: list[_LoadRequest] = []
         self._workers: list[_Worker] = []
         self._next_worker_index = 0
+        self._starting = 0  # workers being started (not in self._workers yet)
+        self.worker_idle_s = worker_idle_seconds()
         self._next_job_no = 0
         self._sequence = 0
         self._throughput = DEFAULT_THROUGHPUT
@@ -884,6 +923,7 @@ class Engine:
                 return None
             index = self._next_worker_index
             self._next_worker_index += 1
+            self._starting += 1  # counted as alive from now: no second start for the same gap
         parent_end, child_end = self._context.Pipe(duplex=True)
         stop_value = self._context.RawValue("q", 0)
         process = self._context.Process(
@@ -898,13 +938,29 @@ class Engine:
             name=f"nnlab-worker-{index}",
             daemon=True,
         )
-        process.start()
-        child_end.close()
+        try:
+            _start_without_main(process)
+        finally:
+            child_end.close()
         worker = _Worker(index, process, parent_end, stop_value, time.monotonic())
         with self._lock:
             self._workers.append(worker)
+            self._starting -= 1
             self._wake.notify_all()
         return worker
+
+    def _retire_idle_workers(self) -> list[tuple[_Worker, Any]]:
+        """Let workers idle for worker_idle_s exit (one stays warm), so memory goes back."""
+        if self._queue or self._load_requests:
+            return []
+        now = time.monotonic()
+        warm = [w for w in self._workers if not w.retiring]
+        idle = [w for w in warm if w.ready and w.job is None]
+        retire = [w for w in idle if now - w.idle_since >= self.worker_idle_s]
+        retire = retire[: max(0, len(warm) - MIN_WARM_WORKERS)]
+        for worker in retire:
+            worker.retiring = True
+        return [(worker, None) for worker in retire]
 
     def _send(self, worker: _Worker, message: Any) -> None:
         # A dead worker refuses the message: the reader sees its exit and fails the job.
@@ -928,7 +984,8 @@ class Engine:
                     (w for w in self._workers if w.job is None and not w.retiring),
                     key=lambda w: not w.ready,
                 )
-                alive = sum(1 for w in self._workers if not w.retiring)
+                alive = sum(1 for w in self._workers if not w.retiring) + self._starting
+                sends.extend(self._retire_idle_workers())
                 while idle and self._load_requests:
                     worker = idle.pop(0)
                     request = self._load_requests.pop(0)
@@ -1075,6 +1132,7 @@ class Engine:
         with self._lock:
             if kind == "ready":
                 worker.ready = True
+                worker.idle_since = time.monotonic()
                 self.worker_start_seconds.append(time.monotonic() - worker.started_at)
                 return
             job_no, payload = event[1], event[2]
@@ -1083,6 +1141,7 @@ class Engine:
                 return  # an event of a job this engine no longer follows
             if kind == "loaded" and isinstance(job, _LoadRequest):
                 worker.job = None
+                worker.idle_since = time.monotonic()
                 worker.retiring = bool(payload.get("retire"))
                 job.reply = payload
                 job.done.set()
@@ -1127,6 +1186,7 @@ class Engine:
             self._requeue()
         elif kind == "done":
             worker.job = None
+            worker.idle_since = time.monotonic()
             worker.retiring = bool(payload.get("retire"))
             run.worker = None
             run.status = payload["status"]
@@ -1167,6 +1227,7 @@ class Engine:
                 self._workers.remove(worker)
             job = worker.job
             worker.job = None
+            worker.idle_since = time.monotonic()
             if isinstance(job, _Run) and job.status in ACTIVE_STATUSES:
                 job.worker = None
                 job.status = "failed"
@@ -1181,7 +1242,9 @@ class Engine:
                 }
                 job.done.set()
             self._requeue()
-            replace = not self._closed and worker.ready
+            alive = sum(1 for w in self._workers if not w.retiring) + self._starting
+            # The dispatcher starts workers for waiting work; here only the warm one is kept.
+            replace = not self._closed and worker.ready and alive < MIN_WARM_WORKERS
             self._wake.notify_all()
         with contextlib.suppress(OSError):
             worker.connection.close()

@@ -19,6 +19,7 @@ way to give it back. Data sets are loaded once per worker (`nnlab.datasets` cach
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from typing import Any
@@ -37,6 +38,24 @@ def resident_mb() -> float:
     except (OSError, ValueError, IndexError):
         return 0.0
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+DEFAULT_NICE = 10
+
+
+def lower_priority() -> None:
+    """Let the app's own process go first (env NNLAB_WORKER_NICE, default 10).
+
+    Training takes whatever CPU is left: a page, the health check or a late student's first
+    visit never waits behind a batch. With nothing else to do, training still gets it all.
+    """
+    text = os.environ.get("NNLAB_WORKER_NICE", "").strip()
+    try:
+        increment = int(text) if text else DEFAULT_NICE
+    except ValueError:
+        increment = DEFAULT_NICE
+    with contextlib.suppress(OSError, AttributeError):  # not on every platform
+        os.nice(max(0, increment))
 
 
 def limit_threads(threads: int) -> None:
@@ -161,6 +180,7 @@ def worker_main(
 ) -> None:
     """Serve jobs from `connection` until told to exit, after `runs_per_worker` jobs or memory."""
     started = time.monotonic()
+    lower_priority()
     limit_threads(max(1, threads))
     import keras  # noqa: F401  (paid once here, not during the first student's run)
 

@@ -15,7 +15,7 @@ from pages._charts import confusion_chart
 from pages._common import preset_title, t
 from pages._data import dataset_summary
 from pages._evaluate_samples import filter_key, show_samples
-from pages._lab import engine
+from pages._lab import engine, store_notices
 from pages._models import (
     ModelChoice,
     default_model_available,
@@ -196,6 +196,7 @@ def main() -> None:
     """The page."""
     st.title(f":material/fact_check: {t('evaluate.title')}")
     st.caption(t("evaluate.intro"))
+    store_notices()
     choice = choose_model()
     model_upload_widget("evaluate_model_upload")
     if choice is None or choice.network is None:

@@ -15,6 +15,7 @@ from nnlab.inside import png_data_url
 from nnlab.registry import DATASETS
 from pages import _state as state
 from pages._common import t
+from pages._lab import store_notices
 from pages._models import ModelChoice, model_upload_widget, pick_model_or_explain
 
 CANVAS_SIDE = 280
@@ -148,6 +149,7 @@ def show_prediction(choice: ModelChoice, image: np.ndarray) -> None:
 
 st.title(f":material/draw: {t('draw.title')}")
 st.caption(t("draw.intro"))
+store_notices()
 chosen = choose_model()
 model_upload_widget("draw_model_upload")
 if chosen is not None and not DATASETS[chosen.dataset_name].handwritten_digits:

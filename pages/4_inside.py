@@ -14,6 +14,7 @@ from pages import _state as state
 from pages._common import lang, t
 from pages._inside_functions import show_functions
 from pages._inside_numpy import show_numpy
+from pages._lab import store_notices
 from pages._models import (
     ModelChoice,
     model_download_button,
@@ -200,6 +201,7 @@ def show_activations(choice: ModelChoice, image: np.ndarray) -> None:
 
 st.title(f":material/biotech: {t('inside.title')}")
 st.caption(t("inside.intro"))
+store_notices()
 chosen = choose_model()
 model_upload_widget("inside_model_upload")
 tabs = st.tabs(

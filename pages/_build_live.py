@@ -72,7 +72,11 @@ def _progress(run: RunView) -> None:
 
 def _run_status_block(run: RunView) -> None:
     status = run.status
-    if status == "queued":
+    if status == "queued" and run.queue_position == 0:
+        # Handed to a worker that has not started it yet (it may still be importing TensorFlow).
+        st.info(t("build.starting"), icon=":material/hourglass_top:")
+        _stop_button(run)
+    elif status == "queued":
         running, waiting = engine().load()
         st.info(
             t(

@@ -64,6 +64,7 @@ def _set_epochs(student, epochs: int) -> None:
 
 
 def _expect_finished(student, epochs: int, timeout_ms: int = 240_000) -> None:
+    """The watched run finished `epochs` epochs, and the page still shows the link's optimizer."""
     from playwright.sync_api import expect
 
     status = student.locator(".st-key-b_live_status")
@@ -72,6 +73,10 @@ def _expect_finished(student, epochs: int, timeout_ms: int = 240_000) -> None:
     )
     metrics = student.locator(".st-key-b_live_metrics").get_by_test_id("stMetric").first
     expect(metrics).to_contain_text(f"{epochs} / {epochs}")
+    # The run's own label and the settings the page shows after it: RMSprop, as the link set.
+    expect(student.get_by_role("heading", name=re.compile(r"RMSprop"))).to_be_visible()
+    optimizer = student.get_by_test_id("stSelectbox").filter(has_text="Optimizer")
+    expect(optimizer).to_match_aria_snapshot('- combobox "Optimizer": RMSprop')
 
 
 def test_three_students_train_at_once_then_three_runs_each(students) -> None:
@@ -118,24 +123,24 @@ def test_reload_mid_training_shows_the_same_run(students) -> None:
 def test_a_closed_tab_frees_its_queued_slot(students) -> None:
     from playwright.sync_api import expect
 
-    busy = students(epochs=200)
+    # Every page is open before anyone trains: opening one may take longer than ABANDON_S.
+    busy, leaving, waiting = students(epochs=200), students(epochs=2), students(epochs=2)
     # Two long runs take both workers.
     _train(busy)
     expect(busy.get_by_text(re.compile(r"Epoch \d+/200 · batch"))).to_be_visible(timeout=120_000)
     _train(busy)
-    leaving = students(epochs=2)
+    expect(busy.get_by_text(re.compile(r"Also running: #1"))).to_be_visible()
     _train(leaving)
     expect(leaving.get_by_text(re.compile(r"number 1 in the queue"))).to_be_visible()
-    leaving.context.close()
-    waiting = students(epochs=2)
     _train(waiting)
     expect(waiting.get_by_text(re.compile(r"number 2 in the queue"))).to_be_visible()
-    # The closed tab's run is cancelled after ABANDON_S without its lab being seen.
+    leaving.context.close()
+    # The closed tab's run is cancelled once its lab has shown no page for ABANDON_S.
     expect(waiting.get_by_text(re.compile(r"number 1 in the queue"))).to_be_visible(
         timeout=(ABANDON_S + 30) * 1000
     )
     for _ in range(2):
-        busy.get_by_role("button", name="Stop", exact=True).first.click()
+        busy.get_by_role("button", name=re.compile("^Stop")).first.click()
         wait_for_idle(busy)
     _expect_finished(waiting, 2)
 

@@ -407,3 +407,43 @@ if __name__ == "__main__":
         env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
     )
     assert completed.returncode == 0 and "ok" in completed.stdout, completed.stderr[-3000:]
+
+
+def test_workers_never_run_the_app_script_again(tmp_path, monkeypatch) -> None:
+    """Under `streamlit run`, __main__ is app.py; a spawned worker must not execute it."""
+    import multiprocessing
+    import types
+
+    from nnlab.engine import _start_without_main
+
+    marker = tmp_path / "ran"
+    script = tmp_path / "app_like.py"
+    script.write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
+    fake_main = types.ModuleType("__main__")
+    fake_main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    process = multiprocessing.get_context("spawn").Process(target=time.sleep, args=(0,))
+    _start_without_main(process)
+    process.join(timeout=60)
+    assert process.exitcode == 0
+    assert not marker.exists(), "the worker ran the app script"
+
+
+@pytest.mark.slow
+def test_idle_workers_exit_but_one_stays_warm(tmp_path) -> None:
+    """After the class leaves, workers beyond one exit, so their memory goes back."""
+    from nnlab.store import Store, sqlite_url
+
+    store = Store(sqlite_url(tmp_path / "runs.sqlite3"))
+    idle_engine = Engine(store, workers=2, prestart_workers=2)
+    try:
+        wait_until(lambda: len(idle_engine.worker_start_seconds) == 2, 180, "two workers ready")
+        idle_engine.worker_idle_s = 1.0
+        wait_until(lambda: len(idle_engine.worker_pids()) == 1, 60, "one worker left")
+        run_id = idle_engine.submit("lab-idle", tiny_spec())
+        wait_ended(idle_engine, run_id)
+        assert idle_engine.live(run_id).status == "finished"
+        assert len(idle_engine.worker_pids()) == 1  # the warm one trained it; none was added
+    finally:
+        idle_engine.shutdown()
+        store.close()

@@ -39,11 +39,7 @@ TEXTS = {
         "No model file is stored for this choice.",
         "이 선택에 대해 보관된 모델 파일이 없습니다.",
     ),
-    "store.fallback": (
-        "The run store could not be opened, so runs are kept in a temporary store until the "
-        "server restarts. {warning}",
-        "실행 저장소를 열 수 없어 서버가 다시 시작될 때까지 임시 저장소에 보관합니다. {warning}",
-    ),
+    "store.fallback": ("Run store: {warning}", "실행 저장소 문제(영어 원문): {warning}"),
     "store.write_failed": (
         "Runs cannot be saved right now: {error}. Training goes on; results are kept in memory.",
         "지금은 실행을 저장할 수 없습니다: {error}. 학습은 계속되며 결과는 메모리에 보관됩니다.",
@@ -53,5 +49,9 @@ TEXTS = {
         "was trained on: pick one of those to see both side by side.",
         "Keras가 직접 계산한 출력은 모델을 학습한 데이터 세트의 처음 100개 테스트 "
         "이미지에 대해서만 보관됩니다. 그중 하나를 고르면 두 결과를 나란히 볼 수 있습니다.",
+    ),
+    "build.starting": (
+        "Starting: a training process is getting ready for this run.",
+        "시작하는 중: 학습 프로세스가 이 실행을 준비하고 있습니다.",
     ),
 }
