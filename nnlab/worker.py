@@ -40,11 +40,11 @@ def resident_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-DEFAULT_NICE = 10
+DEFAULT_NICE = 5
 
 
 def lower_priority() -> None:
-    """Let the app's own process go first (env NNLAB_WORKER_NICE, default 10).
+    """Let the app's own process go first (env NNLAB_WORKER_NICE, default 5).
 
     Training takes whatever CPU is left: a page, the health check or a late student's first
     visit never waits behind a batch. With nothing else to do, training still gets it all.

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import time
 
-import altair as alt
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from nnlab.datasets import CLASS_NAMES
@@ -14,6 +12,7 @@ from nnlab.drawing import class_probabilities, preprocess_drawing, preprocess_ph
 from nnlab.inside import png_data_url
 from nnlab.registry import DATASETS
 from pages import _state as state
+from pages._charts import class_probability_bars
 from pages._common import t
 from pages._lab import store_notices
 from pages._models import ModelChoice, model_upload_widget, pick_model_or_explain
@@ -119,28 +118,12 @@ def show_prediction(choice: ModelChoice, image: np.ndarray) -> None:
     with right:
         pixels = np.kron(np.round(image * 255).astype(np.uint8), np.ones((5, 5), np.uint8))
         st.image(png_data_url(pixels), caption=t("draw.model_sees"))
-    table = pd.DataFrame(
-        {
-            t("draw.class"): [str(name) for name in names],
-            t("draw.probability"): probabilities,
-            "best": [index == best for index in range(len(names))],
-        }
-    )
-    chart = (
-        alt.Chart(table, title=t("draw.probabilities"))
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                t("draw.probability"),
-                type="quantitative",
-                scale=alt.Scale(domain=[0, 1]),
-                axis=alt.Axis(format="%"),
-            ),
-            y=alt.Y(t("draw.class"), type="nominal", sort=None, axis=alt.Axis(labelOverlap=False)),
-            color=alt.Color("best", legend=None, scale=alt.Scale(range=["#9ca3af", "#2563eb"])),
-            tooltip=[t("draw.class"), alt.Tooltip(t("draw.probability"), format=".1%")],
-        )
-        .properties(height=alt.Step(22))  # one readable band per class
+    chart = class_probability_bars(
+        probabilities,
+        names,
+        title=t("draw.probabilities"),
+        class_title=t("draw.class"),
+        probability_title=t("draw.probability"),
     )
     st.altair_chart(chart, width="stretch")
     st.caption(t("draw.latency", ms=f"{milliseconds:.1f}"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -11,6 +10,7 @@ from nnlab import inside
 from nnlab.datasets import CLASS_NAMES, load_dataset
 from nnlab.drawing import model_inputs
 from pages import _state as state
+from pages._charts import histogram_chart, unit_bars_chart
 from pages._common import lang, t
 from pages._inside_functions import show_functions
 from pages._inside_numpy import show_numpy
@@ -103,19 +103,8 @@ def show_weights(choice: ModelChoice) -> None:
                     std=f"{row['std']:.3f}",
                 )
             )
-            bars = pd.DataFrame(
-                {"start": row["edges"][:-1], "end": row["edges"][1:], "count": row["counts"]}
-            )
-            chart = (
-                alt.Chart(bars)
-                .mark_bar(color="#2563eb" if row["kind"] == "weights" else "#f59e0b")
-                .encode(
-                    x=alt.X("start", title=t("inside.value")),
-                    x2="end",
-                    y=alt.Y("count", title=t("inside.count")),
-                    y2=alt.datum(0),  # bars rise from 0 (ranged x alone draws thin dashes)
-                )
-                .properties(height=150)
+            chart = histogram_chart(
+                row, value_title=t("inside.value"), count_title=t("inside.count")
             )
             st.altair_chart(chart, width="stretch")
 
@@ -151,20 +140,8 @@ def chosen_image(choice: ModelChoice) -> tuple[np.ndarray | None, int | None]:
 def show_vector(values: np.ndarray, names: list[str] | None = None) -> None:
     """A layer's output vector as bars, one per unit."""
     labels = names if names is not None and len(names) == len(values) else list(range(len(values)))
-    table = pd.DataFrame({"unit": [str(label) for label in labels], "value": values})
-    short = max(len(str(label)) for label in labels) <= 2 if labels else True
-    axis = alt.Axis(labels=len(values) <= 64, labelAngle=0 if short and len(values) <= 20 else -45)
     title = t("inside.class") if names is not None else t("inside.unit")  # the output layer
-    chart = (
-        alt.Chart(table)
-        .mark_bar()
-        .encode(
-            x=alt.X("unit", sort=None, title=title, axis=axis),
-            y=alt.Y("value", title=t("inside.activation")),
-            color=alt.condition("datum.value >= 0", alt.value("#dc2626"), alt.value("#2563eb")),
-        )
-        .properties(height=140)
-    )
+    chart = unit_bars_chart(values, labels, unit_title=title, value_title=t("inside.activation"))
     st.altair_chart(chart, width="stretch")
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -16,6 +15,7 @@ import streamlit as st
 from nnlab.datasets import load_dataset
 from nnlab.spec import RunSpec
 from nnlab.training import split_sizes
+from pages._charts import class_counts_chart
 from pages._common import t
 from pages._data import dataset_summary
 
@@ -80,25 +80,6 @@ def class_counts(name: str) -> pd.DataFrame:
     )
 
 
-def _counts_chart(counts: pd.DataFrame) -> alt.Chart:
-    train_label, test_label = t("build.data.train_images"), t("build.data.test_images")
-    long = counts.rename(columns={"train": train_label, "test": test_label}).melt(
-        id_vars="class", var_name="split", value_name="images"
-    )
-    return (
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            x=alt.X("class:N", sort=list(counts["class"]), title=None),
-            xOffset="split:N",
-            y=alt.Y("images:Q", title=t("build.data.images")),
-            color=alt.Color("split:N", title=None, legend=alt.Legend(orient="top")),
-            tooltip=["class", "split", alt.Tooltip("images:Q", format=",")],
-        )
-        .properties(height=220)
-    )
-
-
 def show_dataset(spec: RunSpec | None, dataset_name: str) -> None:
     """Where the data set comes from, how much a run uses, and a look at its images."""
     try:
@@ -128,7 +109,13 @@ def show_dataset(spec: RunSpec | None, dataset_name: str) -> None:
     with samples:
         st.image(sample_grid(dataset_name), width="stretch")
     with counts:
-        st.altair_chart(_counts_chart(class_counts(dataset_name)), width="stretch")
+        chart = class_counts_chart(
+            class_counts(dataset_name),
+            train_title=t("build.data.train_images"),
+            test_title=t("build.data.test_images"),
+            images_title=t("build.data.images"),
+        )
+        st.altair_chart(chart, width="stretch")
     with averages:
         st.image(average_grid(dataset_name), width="stretch")
         st.caption(t("build.data.averages_note"))

@@ -225,3 +225,128 @@ def probability_chart(
         )
         .properties(height=300)
     )
+
+
+def histogram_chart(
+    row: dict[str, Any], *, value_title: str, count_title: str, height: int = 150
+) -> alt.Chart:
+    """One layer's weight or bias histogram (row from nnlab.inside.weight_histograms)."""
+    bars = pd.DataFrame(
+        {"start": row["edges"][:-1], "end": row["edges"][1:], "count": row["counts"]}
+    )
+    return (
+        alt.Chart(bars)
+        .mark_bar(color=TRAIN_COLOUR if row["kind"] == "weights" else "#f59e0b")
+        .encode(
+            x=alt.X("start", title=value_title),
+            x2="end",
+            y=alt.Y("count", title=count_title),
+            y2=alt.datum(0),  # bars rise from 0 (ranged x alone draws thin dashes)
+        )
+        .properties(height=height)
+    )
+
+
+def unit_bars_chart(
+    values: np.ndarray, labels: Sequence[Any], *, unit_title: str, value_title: str
+) -> alt.Chart:
+    """A layer's output vector as bars, one per unit (or class): positive red, negative blue."""
+    table = pd.DataFrame({"unit": [str(label) for label in labels], "value": values})
+    short = max(len(str(label)) for label in labels) <= 2 if len(labels) else True
+    axis = alt.Axis(labels=len(values) <= 64, labelAngle=0 if short and len(values) <= 20 else -45)
+    return (
+        alt.Chart(table)
+        .mark_bar()
+        .encode(
+            x=alt.X("unit", sort=None, title=unit_title, axis=axis),
+            y=alt.Y("value", title=value_title),
+            color=alt.condition("datum.value >= 0", alt.value("#dc2626"), alt.value("#2563eb")),
+        )
+        .properties(height=140)
+    )
+
+
+def activation_curves_chart(
+    curves: Sequence[dict[str, Any]],
+    *,
+    function_title: str,
+    derivative_title: str,
+    curve_title: str,
+) -> alt.Chart:
+    """Functions (solid) and their derivatives (dashed); curves: name, x, y, dy arrays."""
+    frames = [
+        pd.DataFrame({"x": curve["x"], "y": values, "name": curve["name"], "curve": kind})
+        for curve in curves
+        for kind, values in ((function_title, curve["y"]), (derivative_title, curve["dy"]))
+    ]
+    return (
+        alt.Chart(pd.concat(frames))
+        .mark_line()
+        .encode(
+            x="x",
+            y=alt.Y("y", title="f(x), f′(x)"),  # the same in every language
+            color=alt.Color("name", title=function_title, scale=alt.Scale(scheme="category10")),
+            strokeDash=alt.StrokeDash(
+                "curve",
+                title=curve_title,
+                scale=alt.Scale(domain=[function_title, derivative_title], range=[[1, 0], [5, 4]]),
+            ),
+        )
+        .properties(height=320)
+    )
+
+
+def class_probability_bars(
+    probabilities: np.ndarray,
+    names: Sequence[Any],
+    *,
+    title: str,
+    class_title: str,
+    probability_title: str,
+) -> alt.Chart:
+    """Horizontal bars of the class probabilities, the most likely class highlighted."""
+    best = int(np.argmax(probabilities))
+    table = pd.DataFrame(
+        {
+            class_title: [str(name) for name in names],
+            probability_title: probabilities,
+            "best": [index == best for index in range(len(names))],
+        }
+    )
+    return (
+        alt.Chart(table, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                probability_title,
+                type="quantitative",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%"),
+            ),
+            y=alt.Y(class_title, type="nominal", sort=None, axis=alt.Axis(labelOverlap=False)),
+            color=alt.Color("best", legend=None, scale=alt.Scale(range=["#9ca3af", "#2563eb"])),
+            tooltip=[class_title, alt.Tooltip(probability_title, format=".1%")],
+        )
+        .properties(height=alt.Step(22))  # one readable band per class
+    )
+
+
+def class_counts_chart(
+    counts: pd.DataFrame, *, train_title: str, test_title: str, images_title: str
+) -> alt.Chart:
+    """Training and test images per class, side by side (counts: class, train, test)."""
+    long = counts.rename(columns={"train": train_title, "test": test_title}).melt(
+        id_vars="class", var_name="split", value_name="images"
+    )
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("class:N", sort=list(counts["class"]), title=None),
+            xOffset="split:N",
+            y=alt.Y("images:Q", title=images_title),
+            color=alt.Color("split:N", title=None, legend=alt.Legend(orient="top")),
+            tooltip=["class", "split", alt.Tooltip("images:Q", format=",")],
+        )
+        .properties(height=220)
+    )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import altair as alt
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from nnlab import activations
+from pages._charts import activation_curves_chart
 from pages._common import t
 
 
@@ -25,34 +24,13 @@ def show_functions() -> None:
     )
     if high <= low:
         high = low + 0.5
-    frames = []
-    for name in names:
-        curves = activations.activation_curves(name, low, high)
-        for curve, values in (
-            (t("inside.function"), curves["y"]),
-            (t("inside.derivative"), curves["dy"]),
-        ):
-            frames.append(
-                pd.DataFrame({"x": curves["x"], "y": values, "name": name, "curve": curve})
-            )
-    if frames:
-        function_label, derivative_label = t("inside.function"), t("inside.derivative")
-        chart = (
-            alt.Chart(pd.concat(frames))
-            .mark_line()
-            .encode(
-                x="x",
-                y=alt.Y("y", title="f(x), f′(x)"),  # the same in every language
-                color=alt.Color("name", title=function_label, scale=alt.Scale(scheme="category10")),
-                strokeDash=alt.StrokeDash(
-                    "curve",
-                    title=t("inside.curve"),
-                    scale=alt.Scale(
-                        domain=[function_label, derivative_label], range=[[1, 0], [5, 4]]
-                    ),
-                ),
-            )
-            .properties(height=320)
+    curves = [{"name": name, **activations.activation_curves(name, low, high)} for name in names]
+    if curves:
+        chart = activation_curves_chart(
+            curves,
+            function_title=t("inside.function"),
+            derivative_title=t("inside.derivative"),
+            curve_title=t("inside.curve"),
         )
         st.altair_chart(chart, width="stretch")
         if "softmax" in names:
