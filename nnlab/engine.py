@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import logging
 import math
 import multiprocessing
@@ -38,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from nnlab.model_io import LoadedNetwork
-from nnlab.spec import IMAGE_SIDE, RunSpec
+from nnlab.spec import RunSpec
 from nnlab.training import describe_spec
 from nnlab.worker import worker_main
 
@@ -258,6 +259,20 @@ class LiveRun:
         }
 
 
+# What a run in the store has; a LiveRun adds what only a running engine knows.
+_LIVE_ONLY_FIELDS = (
+    "progress",
+    "history",
+    "queue_position",
+    "wait_estimate_s",
+    "stop_requested",
+    "version",
+)
+_RECORD_FIELDS = tuple(
+    field.name for field in dataclasses.fields(LiveRun) if field.name not in _LIVE_ONLY_FIELDS
+)
+
+
 # --- the fair queue, as a pure function ------------------------------------------------------
 
 
@@ -317,21 +332,16 @@ def dispatch_order(
 
 def work_per_image(spec: RunSpec) -> float:
     """Multiply-adds one training image costs (conv layers count once per output position)."""
+    from nnlab.plan import plan
+
     total = 0.0
-    channels = 1
-    side = IMAGE_SIDE
-    width = IMAGE_SIDE * IMAGE_SIDE
-    for layer in spec.hidden_layers:
-        if layer.kind == "conv":
-            out_side = side - layer.kernel_size + 1
-            total += layer.kernel_size**2 * channels * layer.filters * out_side * out_side
-            channels = layer.filters
-            side = out_side // 2
-            width = side * side * channels
-        else:
-            total += width * layer.units
-            width = layer.units
-    return total + width * 10
+    for layer in plan(spec):
+        if layer.keras_type == "Conv2D":
+            _, height, width, filters = layer.output_shape
+            total += (layer.params - filters) * height * width  # kernel weights at every position
+        elif layer.keras_type == "Dense":
+            total += layer.params - layer.output_shape[-1]  # inputs x units
+    return total
 
 
 def run_workload(spec: RunSpec, train_images: int | None = None) -> float:
@@ -375,26 +385,15 @@ class _Run:
     worker_pid: int | None = None  # the process that trained it (kept after it ended)
     snapshot: LiveRun | None = None
 
+    def record_fields(self) -> dict[str, Any]:
+        """The fields a stored RunRecord has, as they stand now."""
+        fields = {name: getattr(self, name) for name in _RECORD_FIELDS if name != "epochs_done"}
+        return {**fields, "epochs_done": len(self.history)}
+
     def live(self) -> LiveRun:
         """A frozen copy for the pages."""
         return LiveRun(
-            run_id=self.run_id,
-            lab_id=self.lab_id,
-            label=self.label,
-            spec=self.spec,
-            preset_key=self.preset_key,
-            status=self.status,
-            error=self.error,
-            created_at=self.created_at,
-            started_at=self.started_at,
-            ended_at=self.ended_at,
-            train_images=self.train_images,
-            validation_images=self.validation_images,
-            test_loss=self.test_loss,
-            test_accuracy=self.test_accuracy,
-            stopped_early=self.stopped_early,
-            epochs_done=len(self.history),
-            has_model=self.has_model,
+            **self.record_fields(),
             progress=dict(self.progress),
             history=tuple(self.history),
             queue_position=self.queue_position,
@@ -433,26 +432,7 @@ class _Worker:
 
 def _record_fields(record: Any) -> dict[str, Any]:
     """The RunRecord fields a LiveRun shares."""
-    names = (
-        "run_id",
-        "lab_id",
-        "label",
-        "spec",
-        "preset_key",
-        "status",
-        "error",
-        "created_at",
-        "started_at",
-        "ended_at",
-        "train_images",
-        "validation_images",
-        "test_loss",
-        "test_accuracy",
-        "stopped_early",
-        "epochs_done",
-        "has_model",
-    )
-    return {name: getattr(record, name) for name in names}
+    return {name: getattr(record, name) for name in _RECORD_FIELDS}
 
 
 class Engine:
@@ -763,25 +743,7 @@ class Engine:
     def _record_of(self, run: _Run) -> Any:
         from nnlab.store import RunRecord
 
-        return RunRecord(
-            run_id=run.run_id,
-            lab_id=run.lab_id,
-            label=run.label,
-            spec=run.spec,
-            preset_key=run.preset_key,
-            status=run.status,
-            error=run.error,
-            created_at=run.created_at,
-            started_at=run.started_at,
-            ended_at=run.ended_at,
-            train_images=run.train_images,
-            validation_images=run.validation_images,
-            test_loss=run.test_loss,
-            test_accuracy=run.test_accuracy,
-            stopped_early=run.stopped_early,
-            epochs_done=len(run.history),
-            has_model=run.has_model,
-        )
+        return RunRecord(**run.record_fields())
 
     def _end_queued(self, run: _Run, error: str | None) -> None:
         """Take a run that never reached a worker out as 'stopped'."""
