@@ -232,6 +232,22 @@ def store_statuses(home: Path) -> dict[str, int]:
         return {"unreadable": 0, str(error)[:60]: 0}
 
 
+def store_times(home: Path) -> list[tuple[float, float]]:
+    """(submitted, ended) unix times of every ended run in the server's store, oldest first."""
+    import sqlite3
+
+    try:
+        uri = f"file:{home / 'nnlab.sqlite3'}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as connection:
+            rows = connection.execute(
+                "SELECT created_at, ended_at FROM runs WHERE ended_at IS NOT NULL "
+                "ORDER BY created_at"
+            )
+            return [(float(created), float(ended)) for created, ended in rows]
+    except sqlite3.Error:
+        return []
+
+
 def tensorflow_loaded(pid: int) -> bool:
     """True when TensorFlow's native library is mapped into the process."""
     try:
@@ -583,8 +599,18 @@ async def one_class(browser, late_browser, students_n: int, args: argparse.Names
             class_ended = time.perf_counter()
             result["late"] = await late_task
             result["store_statuses"] = store_statuses(home)
+            result["store_times"] = store_times(home)
         finally:
             sampler.stop()
+        # The server's own clock: what the engine did, however late a busy browser showed it.
+        times = result["store_times"]
+        if len(times) == len(students) + 1:  # the solo run first, then the class
+            (solo_created, solo_ended), class_times = times[0], times[1:]
+            result["server_solo_s"] = solo_ended - solo_created
+            result["server_all_s"] = max(e for _, e in class_times) - min(c for c, _ in class_times)
+            result["server_ratio"] = result["server_all_s"] / (
+                len(students) * result["server_solo_s"] / workers
+            )
 
         # 3. Per-student times; the whole class against the sum of solo times.
         expected_s = len(students) * solo.finished_s / workers
@@ -706,13 +732,22 @@ def table_rows(results: list[dict]) -> list[list[str]]:
                 ", ".join(f"{k} {v}" for k, v in r.get("store_statuses", {}).items()) or "n/a"
             ),
         ),
-        row("every run finished after (s)", lambda r: _fmt(r["all_finished_s"])),
-        row("expected N x solo / workers (s)", lambda r: _fmt(r["expected_s"])),
         row(
-            "ratio",
-            lambda r: f"{_fmt(r['ratio'], 2)} ({_verdict(r['ratio'] <= RATIO_GOAL)})",
+            "server side (store times): solo run submitted -> stored (s)",
+            lambda r: _fmt(r.get("server_solo_s", float("nan"))),
+        ),
+        row(
+            "server side: every class run stored after (s), ratio to N x solo / workers",
+            lambda r: (
+                f"{_fmt(r.get('server_all_s', float('nan')))}, "
+                f"{_fmt(r.get('server_ratio', float('nan')), 2)} "
+                f"({_verdict(r.get('server_ratio', float('inf')) <= RATIO_GOAL)})"
+            ),
             f"<= {RATIO_GOAL} at N = 30",
         ),
+        row("pages: every run shown finished after (s)", lambda r: _fmt(r["all_finished_s"])),
+        row("expected N x solo / workers (s)", lambda r: _fmt(r["expected_s"])),
+        row("pages: ratio (the browsers' own delay included)", lambda r: _fmt(r["ratio"], 2)),
         row(
             "first epoch, median / worst (s)",
             lambda r: _spread([s["first_epoch_s"] for s in r["per_student"]]),
