@@ -28,16 +28,12 @@ import contextlib
 import json
 import os
 import shlex
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,21 +41,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib
 
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 PRESET_LINK = "/build_and_train?preset=t004_relu100&n=6000&ep=3&lang=en"
 EPOCHS = 3
 OPEN_AT_ONCE = 5
 STUDENT_BROWSER_NICE = 19  # the class's browsers stand for the students' own machines
-LOG_DIR = benchlib.REPO_ROOT / "benchmarks" / ".out"
+LOG_DIR = benchlib.OUT_DIR
 CLOCK_TICK_S = 1 / os.sysconf("SC_CLK_TCK")
 
 RATIO_GOAL = 1.3  # all runs finished within 1.3 x (N x solo / workers), at N = 30
@@ -86,137 +72,10 @@ LIVE_STATE_JS = """(wantEpoch) => {
 # The server and its processes
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, deadline_s: float = 90) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)  # polling interval
-    raise TimeoutError(f"streamlit did not become healthy within {deadline_s} s")
-
-
-@contextlib.contextmanager
-def streamlit_server(
-    log_name: str, workers: int | None, options: tuple[str, ...] = ()
-) -> Iterator[tuple[str, int, Path]]:
-    """`streamlit run app.py` on a free port with a fresh NNLAB_HOME; (url, pid, home).
-
-    `options` are extra Streamlit settings as "section.name=value" (to compare configurations).
-    """
-    extra = [
-        part
-        for option in options
-        for part in ("--" + option.split("=", 1)[0], option.split("=", 1)[1])
-    ]
-    port = _free_port()
-    home = tempfile.mkdtemp(prefix="nnlab-bench-home-")
-    env = dict(
-        os.environ,
-        NNLAB_OFFLINE="1",
-        NNLAB_HOME=home,
-        PYTHONUNBUFFERED="1",
-        TF_CPP_MIN_LOG_LEVEL="2",
-    )
-    env.pop("NNLAB_DATABASE_URL", None)
-    if workers:
-        env["NNLAB_WORKERS"] = str(workers)
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    with open(LOG_DIR / log_name, "w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-                *extra,
-            ],
-            cwd=benchlib.REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_healthy(url, process)
-            yield url, process.pid, Path(home)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-            shutil.rmtree(home, ignore_errors=True)
-
-
-def _stat_fields(pid: int) -> list[str] | None:
-    """/proc/PID/stat after the command name: index 1 is the parent, 11 and 12 utime, stime."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return text[text.rindex(")") + 2 :].split()
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
-def worker_pids(server_pid: int) -> list[int]:
-    """Descendants of the server started by multiprocessing's spawn (the training workers)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        fields = _stat_fields(int(entry.name))
-        if fields:
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, todo = [], list(children.get(server_pid, []))
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo.extend(children.get(pid, []))
-    return sorted(pid for pid in found if "spawn" in _cmdline(pid))
-
-
 def cpu_ticks(pid: int) -> int | None:
     """utime + stime of one process in clock ticks, or None once it is gone."""
-    fields = _stat_fields(pid)
+    fields = benchlib.proc_stat(pid)
     return int(fields[11]) + int(fields[12]) if fields else None
-
-
-def pss_mb(pid: int) -> float:
-    """Proportional set size of one process in MB (0 once it is gone)."""
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def store_statuses(home: Path) -> dict[str, int]:
@@ -248,26 +107,17 @@ def store_times(home: Path) -> list[tuple[float, float]]:
         return []
 
 
-def tensorflow_loaded(pid: int) -> bool:
-    """True when TensorFlow's native library is mapped into the process."""
-    try:
-        maps = Path(f"/proc/{pid}/maps").read_text()
-    except OSError:
-        return False
-    return "libtensorflow" in maps or "_pywrap_tensorflow" in maps
-
-
 def memory_snapshot(server_pid: int) -> dict:
     """PSS of the server plus workers, and how many workers have TensorFlow loaded."""
-    workers = worker_pids(server_pid)
-    server = pss_mb(server_pid)
-    worker_mb = [pss_mb(pid) for pid in workers]
+    workers = benchlib.worker_pids(server_pid)
+    server = benchlib.pss_mb(server_pid)
+    worker_mb = [benchlib.pss_mb(pid) for pid in workers]
     return {
         "server_mb": server,
         "workers_mb": sum(worker_mb),
         "total_mb": server + sum(worker_mb),
         "workers": len(workers),
-        "workers_with_tf": sum(tensorflow_loaded(pid) for pid in workers),
+        "workers_with_tf": sum(benchlib.tensorflow_mapped(pid) for pid in workers),
     }
 
 
@@ -305,7 +155,7 @@ class Sampler:
 
     def sample_once(self) -> None:
         """One CPU and memory sample."""
-        workers = worker_pids(self.server_pid)
+        workers = benchlib.worker_pids(self.server_pid)
         with self.lock:
             for pid in [self.server_pid, *workers]:
                 self.roles.setdefault(pid, "worker")
@@ -313,8 +163,8 @@ class Sampler:
                 if ticks is not None:
                     self.ticks[pid] = max(ticks, self.ticks.get(pid, 0))
             self.max_workers = max(self.max_workers, len(workers))
-        server = pss_mb(self.server_pid)
-        worker_mb = sum(pss_mb(pid) for pid in workers)
+        server = benchlib.pss_mb(self.server_pid)
+        worker_mb = sum(benchlib.pss_mb(pid) for pid in workers)
         with self.lock:
             if server + worker_mb > self.peak["total_mb"]:
                 self.peak = {
@@ -404,7 +254,7 @@ async def open_preset(browser, url: str, deadline_s: float) -> tuple[object, obj
     for attempt in range(2):
         try:
             await page.goto(url + PRESET_LINK, timeout=deadline_s * 1000)
-            await expect(page.locator(IDLE)).to_be_attached(timeout=deadline_s * 1000)
+            await expect(page.locator(benchlib.IDLE)).to_be_attached(timeout=deadline_s * 1000)
             await expect(train).to_be_enabled(timeout=deadline_s * 1000)
             return context, page, attempt
         except AssertionError:
@@ -462,7 +312,7 @@ async def late_student(browser, url: str, delay_s: float, deadline_s: float) -> 
         await expect(page.get_by_role("heading", name="NN Lab")).to_be_visible(
             timeout=deadline_s * 1000
         )
-        await expect(page.locator(IDLE)).to_be_attached(timeout=deadline_s * 1000)
+        await expect(page.locator(benchlib.IDLE)).to_be_attached(timeout=deadline_s * 1000)
         result["home_s"] = time.perf_counter() - started
         started = time.perf_counter()
         await (
@@ -473,7 +323,7 @@ async def late_student(browser, url: str, delay_s: float, deadline_s: float) -> 
         await expect(page.get_by_role("heading", name="Build & Train")).to_be_visible(
             timeout=deadline_s * 1000
         )
-        await expect(page.locator(IDLE)).to_be_attached(timeout=deadline_s * 1000)
+        await expect(page.locator(benchlib.IDLE)).to_be_attached(timeout=deadline_s * 1000)
         result["build_s"] = time.perf_counter() - started
     except Exception as error:
         result["error"] = f"{type(error).__name__}: {str(error).splitlines()[0][:160]}"
@@ -522,7 +372,7 @@ async def settle(server_pid: int, quiet_s: float = 3.0, deadline_s: float = 30.0
     """Wait until the server and workers used < 10 % of a core for `quiet_s` (bounded)."""
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
-        pids = [server_pid, *worker_pids(server_pid)]
+        pids = [server_pid, *benchlib.worker_pids(server_pid)]
         before = sum(cpu_ticks(pid) or 0 for pid in pids)
         await asyncio.sleep(quiet_s)
         after = sum(cpu_ticks(pid) or 0 for pid in pids)
@@ -537,8 +387,8 @@ async def one_class(browser, late_browser, students_n: int, args: argparse.Names
         "load_before": benchlib._load_average(),
         "date": time.strftime("%Y-%m-%d %H:%M"),
     }
-    server = streamlit_server(
-        f"classroom-server-{students_n}.log", args.workers, tuple(args.server_option)
+    server = benchlib.streamlit_server(
+        f"classroom-server-{students_n}.log", workers=args.workers, options=args.server_option
     )
     with server as (url, pid, home):
         # 1. Solo.
@@ -902,12 +752,12 @@ async def run_all(
     """Every class size in turn, one Chromium for all; `on_result` gets the results so far."""
     from playwright.async_api import async_playwright
 
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    executable = benchlib.chromium_executable()
     results = []
     async with async_playwright() as playwright:
         before = _chromium_pids()
         browser = await playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
+            executable_path=executable, headless=True, args=benchlib.CHROMIUM_FLAGS
         )
         # The class's browsers stand for thirty laptops: on a real class they use none of the
         # server's CPU. Here they share its 2 cores, so they run at the lowest priority (their
@@ -917,7 +767,7 @@ async def run_all(
             with contextlib.suppress(OSError):
                 os.setpriority(os.PRIO_PROCESS, pid, STUDENT_BROWSER_NICE)
         late_browser = await playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
+            executable_path=executable, headless=True, args=benchlib.CHROMIUM_FLAGS
         )
         try:
             for students_n in args.students:

@@ -19,29 +19,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib
 
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 HOME_GOAL_S = 3.0
 
 APPTEST_CHECK = """
@@ -55,147 +41,52 @@ print("BENCH_TF_MODULES", ",".join(loaded) or "none")
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _process_tree_rss_mb(pid: int) -> float:
-    """Resident memory of the server process, in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _tensorflow_mapped(pid: int) -> bool:
-    """True when TensorFlow's native library is loaded into the process."""
-    maps = Path(f"/proc/{pid}/maps").read_text()
-    return "libtensorflow" in maps or "_pywrap_tensorflow" in maps
-
-
-def _child_pids(pid: int) -> list[int]:
-    """Process ids whose parent is `pid` (the engine's worker processes, for the server)."""
-    children = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # Fields after the parenthesised command name: state, ppid, ...
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            children.append(int(entry.name))
-    return children
-
-
-def _is_worker(pid: int) -> bool:
-    """True for a spawned multiprocessing worker (not multiprocessing's resource tracker)."""
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-    except OSError:
-        return False
-    return b"spawn_main" in command and b"resource_tracker" not in command
-
-
 def _workers_with_tensorflow(pid: int) -> tuple[int, int]:
     """(worker processes of the server, how many of them have TensorFlow mapped)."""
-    children = [child for child in _child_pids(pid) if _is_worker(child)]
-    with_tf = 0
-    for child in children:
-        with contextlib.suppress(OSError):  # a child that exited meanwhile
-            with_tf += _tensorflow_mapped(child)
-    return len(children), with_tf
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, deadline_s: float = 60) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.02)  # polling interval
-    raise TimeoutError("streamlit did not become healthy")
+    workers = benchlib.worker_pids(pid)
+    return len(workers), sum(benchlib.tensorflow_mapped(worker) for worker in workers)
 
 
 def one_repetition(browser, log_dir: Path, rep: int) -> dict:
     """Start a server, open the home page, then Build & Train; return the timings."""
     from playwright.sync_api import expect
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    home_dir = tempfile.mkdtemp(prefix="nnlab-cold-start-")
-    env = dict(os.environ, NNLAB_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="2", NNLAB_HOME=home_dir)
-    env.pop("NNLAB_DATABASE_URL", None)
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    with open(log_dir / f"cold-start-server-{rep}.log", "w") as log:
-        start = time.perf_counter()
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=benchlib.REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_healthy(url, process)
-            healthy_s = time.perf_counter() - start
-            page.goto(url)
-            expect(page.locator(IDLE)).to_be_attached(timeout=60_000)
-            expect(page.get_by_role("heading", name="NN Lab")).to_be_visible(timeout=60_000)
-            home_s = time.perf_counter() - start
-            home_rss = _process_tree_rss_mb(process.pid)
-            home_tf = _tensorflow_mapped(process.pid)
-            home_children = _workers_with_tensorflow(process.pid)[0]
-            lab_in_url = "lab=" in page.url
-            if rep == 0:
-                page.screenshot(path=str(log_dir / "cold-start-home.png"))
+    start = time.perf_counter()
+    server = benchlib.streamlit_server(
+        f"cold-start-server-{rep}.log", health_deadline_s=60, health_poll_s=0.02
+    )
+    # The browser context closes first, then the server stops.
+    with server as (url, server_pid, _home), contextlib.closing(context):
+        healthy_s = time.perf_counter() - start
+        page.goto(url)
+        expect(page.locator(benchlib.IDLE)).to_be_attached(timeout=60_000)
+        expect(page.get_by_role("heading", name="NN Lab")).to_be_visible(timeout=60_000)
+        home_s = time.perf_counter() - start
+        home_rss = benchlib.rss_mb(server_pid)
+        home_tf = benchlib.tensorflow_mapped(server_pid)
+        home_children = _workers_with_tensorflow(server_pid)[0]
+        lab_in_url = "lab=" in page.url
+        if rep == 0:
+            page.screenshot(path=str(log_dir / "cold-start-home.png"))
 
-            clicked = time.perf_counter()
-            page.get_by_test_id("stSidebarNav").get_by_text("Build & Train").click()
-            page.wait_for_url("**/build**", timeout=60_000)
-            # Ready: the page's Train button is shown (or, while the page is a placeholder, its
-            # first element) and the script run has finished.
-            ready = page.get_by_role("button", name="Train")
-            placeholder = page.locator('[data-testid="stMain"] [data-testid="stAlert"]')
-            expect(ready.or_(placeholder).first).to_be_visible(timeout=120_000)
-            expect(page.locator(IDLE)).to_be_attached(timeout=120_000)
-            build_s = time.perf_counter() - clicked
-            build_rss = _process_tree_rss_mb(process.pid)
-            build_tf = _tensorflow_mapped(process.pid)
-            build_children, build_children_tf = _workers_with_tensorflow(process.pid)
-            lab_in_url = lab_in_url and "lab=" in page.url
-            if rep == 0:
-                page.screenshot(path=str(log_dir / "cold-start-build.png"))
-        finally:
-            context.close()
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-            shutil.rmtree(home_dir, ignore_errors=True)
+        clicked = time.perf_counter()
+        page.get_by_test_id("stSidebarNav").get_by_text("Build & Train").click()
+        page.wait_for_url("**/build**", timeout=60_000)
+        # Ready: the page's Train button is shown (or, while the page is a placeholder, its
+        # first element) and the script run has finished.
+        ready = page.get_by_role("button", name="Train")
+        placeholder = page.locator('[data-testid="stMain"] [data-testid="stAlert"]')
+        expect(ready.or_(placeholder).first).to_be_visible(timeout=120_000)
+        expect(page.locator(benchlib.IDLE)).to_be_attached(timeout=120_000)
+        build_s = time.perf_counter() - clicked
+        build_rss = benchlib.rss_mb(server_pid)
+        build_tf = benchlib.tensorflow_mapped(server_pid)
+        build_children, build_children_tf = _workers_with_tensorflow(server_pid)
+        lab_in_url = lab_in_url and "lab=" in page.url
+        if rep == 0:
+            page.screenshot(path=str(log_dir / "cold-start-build.png"))
     return {
         "healthy_s": healthy_s,
         "home_s": home_s,
@@ -237,13 +128,14 @@ def main() -> None:
 
     machine = benchlib.machine_record()
     print(benchlib.machine_line(machine))
-    log_dir = benchlib.REPO_ROOT / "benchmarks" / ".out"
+    log_dir = benchlib.OUT_DIR
     log_dir.mkdir(parents=True, exist_ok=True)
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
     results = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
+            executable_path=benchlib.chromium_executable(),
+            headless=True,
+            args=benchlib.CHROMIUM_FLAGS,
         )
         for rep in range(args.reps):
             result = one_repetition(browser, log_dir, rep)

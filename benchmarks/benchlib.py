@@ -1,4 +1,5 @@
-"""Shared plumbing for the benchmark scripts: the machine record, child processes, the report.
+"""Shared plumbing for the benchmark scripts: the machine record, child processes, Streamlit
+servers and their processes in /proc, the report.
 
 Each benchmark measures in fresh subprocesses (so memory and TensorFlow graph state never leak
 from one measurement into the next), prints its figures, and rewrites its own section of
@@ -7,20 +8,28 @@ docs/BENCHMARKS.md between `<!-- BEGIN name -->` and `<!-- END name -->` markers
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import platform
 import re
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 REPORT_PATH = REPO_ROOT / "docs" / "BENCHMARKS.md"
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
+OUT_DIR = REPO_ROOT / "benchmarks" / ".out"  # server logs, screenshots, raw results
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 RESULT_PREFIX = "BENCH_RESULT "  # a child prints one line starting with this, then JSON
 if str(REPO_ROOT) not in sys.path:  # scripts run as `python benchmarks/x.py` import nnlab
@@ -186,6 +195,183 @@ def generator_dataset(spec: Any, data: Any) -> Any:
     )
     signature = (tf.TensorSpec((None, IMAGE_SIDE, IMAGE_SIDE), tf.uint8), label_spec)
     return tf.data.Dataset.from_generator(batches, output_signature=signature).prefetch(2)
+
+
+# ---------------------------------------------------------------------------------------------
+# A Streamlit server of the app, and its processes in /proc
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+# The app's script run has finished (Streamlit marks the root element).
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def chromium_executable() -> str | None:
+    """Debian's Chromium (for Playwright), or None when it is not installed."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_healthy(
+    url: str, process: subprocess.Popen, deadline_s: float = 90, poll_s: float = 0.1
+) -> None:
+    """Poll `url`/_stcore/health until it answers 200; raise if the process exits or time's up."""
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(poll_s)
+    raise TimeoutError(f"streamlit did not become healthy within {deadline_s} s")
+
+
+@contextlib.contextmanager
+def streamlit_server(
+    log_name: str,
+    *,
+    workers: int | None = None,
+    options: Sequence[str] = (),
+    health_deadline_s: float = 90,
+    health_poll_s: float = 0.1,
+) -> Iterator[tuple[str, int, Path]]:
+    """`streamlit run app.py` on a free loopback port with a fresh NNLAB_HOME; (url, pid, home).
+
+    Offline, without NNLAB_DATABASE_URL (so the run store is a new SQLite file in the home),
+    NNLAB_WORKERS=`workers` if given; `options` are extra Streamlit settings as
+    "section.name=value". Output goes to OUT_DIR/`log_name`. Yields once /_stcore/health
+    answers; on exit the server is stopped (terminate, then kill) and its home removed.
+    """
+    extra = [
+        part
+        for option in options
+        for part in ("--" + option.split("=", 1)[0], option.split("=", 1)[1])
+    ]
+    port = free_port()
+    home = tempfile.mkdtemp(prefix="nnlab-bench-home-")
+    env = dict(
+        os.environ,
+        NNLAB_OFFLINE="1",
+        NNLAB_HOME=home,
+        PYTHONUNBUFFERED="1",
+        TF_CPP_MIN_LOG_LEVEL="2",
+    )
+    env.pop("NNLAB_DATABASE_URL", None)
+    if workers:
+        env["NNLAB_WORKERS"] = str(workers)
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    with open(OUT_DIR / log_name, "w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+                *extra,
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_healthy(url, process, health_deadline_s, health_poll_s)
+            yield url, process.pid, Path(home)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+            shutil.rmtree(home, ignore_errors=True)
+
+
+def proc_stat(pid: int) -> list[str] | None:
+    """/proc/PID/stat after the command name (index 1 is the parent, 11 and 12 utime, stime)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()
+
+
+def _is_spawned_worker(pid: int) -> bool:
+    """True for a process started by multiprocessing's spawn (not its resource tracker)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return False
+    return b"spawn_main" in command and b"resource_tracker" not in command
+
+
+def worker_pids(server_pid: int) -> list[int]:
+    """Descendants of the server started by multiprocessing's spawn (the training workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = proc_stat(int(entry.name))
+            if fields:
+                children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], list(children.get(server_pid, []))
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return sorted(pid for pid in found if _is_spawned_worker(pid))
+
+
+def tensorflow_mapped(pid: int) -> bool:
+    """True when TensorFlow's native library is mapped into the process (False once gone)."""
+    try:
+        maps = Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False
+    return "libtensorflow" in maps or "_pywrap_tensorflow" in maps
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size (VmRSS) of one process in MB (NaN once it is gone)."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size of one process in MB, from /proc/PID/smaps_rollup (0 once gone)."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 _REPORT_SKELETON = """# NN Lab benchmarks

@@ -3,7 +3,7 @@
     python benchmarks/run_all.py                 # everything, full size
     python benchmarks/run_all.py --skip accuracy # everything but the long accuracy table
     python benchmarks/run_all.py --only latency  # one of: cold_start, memory, speed, latency,
-                                                 # accuracy, classroom
+                                                 # accuracy, engine, classroom
 
 Run it on a quiet machine: other work on the same cores slows the timed benchmarks (memory and
 accuracy figures do not depend on it). bench_predict_latency.py only prints its figures; this
@@ -28,6 +28,7 @@ STEPS = {
     "speed": ["bench_training_speed.py"],
     "latency": ["bench_predict_latency.py"],
     "accuracy": ["bench_accuracy.py"],
+    "engine": ["bench_engine.py"],
     "classroom": ["bench_classroom.py"],
 }
 
