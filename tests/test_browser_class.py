@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ABANDON_S = 8
 # t004_relu100 (784-100-10, ReLU, RMSprop) on 300 images: a couple of seconds per run.
-TINY_LINK = "/build_and_train?preset=t004_relu100&n=300&ep={epochs}&bs=50&lang=en"
+TINY_LINK = "/build_and_train?preset=t004_relu100&n=300&ep={epochs}&bs={batch}&lang=en"
 
 
 @pytest.fixture(scope="module")
@@ -38,11 +38,11 @@ def students(browser, class_server):
     expect.set_options(timeout=60_000)
     contexts = []
 
-    def open_student(epochs: int = 2):
+    def open_student(epochs: int = 2, batch: int = 50):
         context = browser.new_context(viewport={"width": 1366, "height": 900})
         contexts.append(context)
         student = context.new_page()
-        student.goto(class_server + TINY_LINK.format(epochs=epochs))
+        student.goto(class_server + TINY_LINK.format(epochs=epochs, batch=batch))
         wait_for_idle(student)
         expect(student.get_by_role("heading", name="Build & Train")).to_be_visible()
         return student
@@ -106,9 +106,10 @@ def test_three_students_train_at_once_then_three_runs_each(students) -> None:
 def test_reload_mid_training_shows_the_same_run(students) -> None:
     from playwright.sync_api import expect
 
-    student = students(epochs=30)
+    # Small batches and many epochs: still training after the reload, however fast the worker.
+    student = students(epochs=60, batch=5)
     _train(student)
-    progress = student.get_by_text(re.compile(r"Epoch \d+/30 · batch"))
+    progress = student.get_by_text(re.compile(r"Epoch \d+/60 · batch"))
     expect(progress).to_be_visible(timeout=120_000)
     lab = re.search(r"[?&]lab=([\w-]+)", student.url)
     assert lab, f"the lab must be in the address: {student.url}"
@@ -116,8 +117,8 @@ def test_reload_mid_training_shows_the_same_run(students) -> None:
     wait_for_idle(student)
     # Same lab, same run: still training after the reload, then finished.
     assert f"lab={lab.group(1)}" in student.url
-    expect(student.get_by_text(re.compile(r"Epoch \d+/30 · batch"))).to_be_visible()
-    _expect_finished(student, 30, timeout_ms=300_000)
+    expect(student.get_by_text(re.compile(r"Epoch \d+/60 · batch"))).to_be_visible()
+    _expect_finished(student, 60, timeout_ms=300_000)
 
 
 def test_a_closed_tab_frees_its_queued_slot(students) -> None:
