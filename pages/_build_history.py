@@ -19,8 +19,6 @@ from pages._common import t
 from pages._state import RunView
 
 METRIC_KEYS = ("val_accuracy", "accuracy", "val_loss", "loss")
-CHOSEN_RUNS = state.Slot[list[str]]("b_compare_runs", list)  # widget key of the multiselect
-OFFERED_RUNS = state.Slot[set[str]]("b_compare_offered", set)  # runs the student has seen listed
 
 
 def _number(value: float | None) -> float:
@@ -82,17 +80,17 @@ def _compare_runs(by_id: dict[str, RunView], ids: list[str]) -> None:
         return
     st.markdown(f"**{t('build.history.compare')}**")
     # Runs the student has seen offered keep their choice; a run new to the list joins it.
-    offered = OFFERED_RUNS.get()
-    kept = [run_id for run_id in CHOSEN_RUNS.get() if run_id in with_history]
+    offered = state.OFFERED_RUNS.get()
+    kept = [run_id for run_id in state.COMPARED_RUNS.get() if run_id in with_history]
     new = [run_id for run_id in with_history if run_id not in offered and run_id not in kept]
-    CHOSEN_RUNS.set(new + kept)
+    state.COMPARED_RUNS.set(new + kept)
     offered.update(with_history)
     left, right = st.columns([3, 2])
     chosen = left.multiselect(
         t("build.history.pick_runs"),
         with_history,
         format_func=lambda run_id: by_id[run_id].label,
-        key=CHOSEN_RUNS.key,
+        key=state.COMPARED_RUNS.key,
     )
     if "b_compare_metric" not in st.session_state:
         st.session_state["b_compare_metric"] = "val_accuracy"

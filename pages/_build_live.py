@@ -29,8 +29,6 @@ from pages._common import t
 from pages._lab import engine, lab_id
 from pages._state import RunView
 
-# run_id -> status when the live panel last looked, to notice a run ending (one app rerun)
-SEEN_STATUS = state.Slot[dict[str, str]]("b_seen_status", dict)
 LOG_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
 
@@ -153,7 +151,7 @@ def _drawn_parts(run: RunView) -> dict[str, Any]:
 
 def _notice_endings(runs: list[RunView]) -> None:
     """Rerun the whole page once when a run ends, so the history and presets show its result."""
-    seen = SEEN_STATUS.get()
+    seen = state.SEEN_STATUS.get()
     ended_now = False
     for run in runs:
         if seen.get(run.run_id) in ("queued", "running") and not run.is_active:

@@ -75,6 +75,10 @@ LINK_NOTICES: Slot[list[Any]] = Slot("link_notices", list)  # nnlab.links.LinkNo
 
 # --- runs and models ----------------------------------------------------------------------------
 ACTIVE_RUN_ID: Slot[str | None] = Slot("active_run_id", _none)  # the run other pages use
+# run_id -> status when the live panel last looked, to notice a run ending (one app rerun)
+SEEN_STATUS: Slot[dict[str, str]] = Slot("b_seen_status", dict)
+COMPARED_RUNS: Slot[list[str]] = Slot("b_compare_runs", list)  # the multiselect's widget key
+OFFERED_RUNS: Slot[set[str]] = Slot("b_compare_offered", set)  # runs the history has listed
 # run_id -> version last drawn by the live panel, so charts are rebuilt only on a new epoch
 DRAWN_VERSIONS: Slot[dict[str, Any]] = Slot("drawn_versions", dict)
 UPLOADS: Slot[list[Any]] = Slot("uploaded_models", list)  # pages._models.ModelChoice, oldest first

@@ -84,25 +84,29 @@ def _pages_get_a_fake_engine(request: pytest.FixtureRequest) -> None:
     request.getfixturevalue("fake_engine")
 
 
-@pytest.fixture(scope="module")
-def real_engine(tmp_path_factory: pytest.TempPathFactory):
-    """The real process-wide engine on an empty store in a temporary folder, its worker started.
-
-    One worker: the machine's cores are shared. Module scope: the worker's TensorFlow import is
-    paid once per test module.
-    """
+def engine_in_temporary_home(
+    tmp_path_factory: pytest.TempPathFactory, workers: int, name: str = "nnlab-home"
+) -> Iterator[object]:
+    """The process-wide engine (what the pages get) on an empty store, its workers started."""
     from nnlab.engine import get_engine, reset_engine
 
     reset_engine()
     patch = pytest.MonkeyPatch()
-    patch.setenv("NNLAB_HOME", str(tmp_path_factory.mktemp("nnlab-home")))
+    patch.setenv("NNLAB_HOME", str(tmp_path_factory.mktemp(name)))
     patch.delenv("NNLAB_DATABASE_URL", raising=False)
-    patch.setenv("NNLAB_WORKERS", "1")
+    patch.setenv("NNLAB_WORKERS", str(workers))
     running = get_engine()
     running.warm_up()
     yield running
     reset_engine()
     patch.undo()
+
+
+@pytest.fixture(scope="module")
+def real_engine(tmp_path_factory: pytest.TempPathFactory):
+    """A real engine for slow end-to-end AppTests: one worker (the machine's cores are shared),
+    started once per module (the worker's TensorFlow import is paid once)."""
+    yield from engine_in_temporary_home(tmp_path_factory, workers=1)
 
 
 def _free_port() -> int:

@@ -17,6 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import engine_in_temporary_home
 from helpers import app_test, figures, page_files
 
 from nnlab import LayerSpec, RunSpec
@@ -34,18 +35,7 @@ def engine(tmp_path_factory):
 
     Started before the offline fixture changes the environment: workers inherit it at spawn.
     """
-    from nnlab.engine import get_engine, reset_engine
-
-    reset_engine()
-    patch = pytest.MonkeyPatch()
-    patch.setenv("NNLAB_HOME", str(tmp_path_factory.mktemp("drills-home")))
-    patch.delenv("NNLAB_DATABASE_URL", raising=False)
-    patch.setenv("NNLAB_WORKERS", "2")
-    running = get_engine()
-    running.warm_up()
-    yield running
-    reset_engine()
-    patch.undo()
+    yield from engine_in_temporary_home(tmp_path_factory, workers=2, name="drills-home")
 
 
 def _wait_ended(engine, run_id: str, timeout_s: float = 300):
