@@ -9,7 +9,9 @@ from __future__ import annotations
 import streamlit as st
 
 from nnlab.registry import PAGES, Page
-from pages._common import language_selector, t
+from pages._browser import collapse_sidebar_on_touch_tablets
+from pages._class_join import follow_class
+from pages._common import language_selector, projector_switch, t
 from pages._lab import keep_lab, lab_sidebar
 from pages._share import restore_from_link
 
@@ -25,6 +27,7 @@ def home() -> None:
 
 restore_from_link()
 language_selector()
+projector_switch()
 keep_lab()
 
 
@@ -42,4 +45,8 @@ def _page(entry: Page) -> st.Page:
 
 navigation = st.navigation([_page(entry) for entry in PAGES])
 lab_sidebar()
+with st.sidebar:
+    collapse_sidebar_on_touch_tablets()  # "auto" keeps it open down to 769 px, e.g. on tablets
+# A join link shows the join form instead of the page; a class member gets the class's locks.
+follow_class(is_home=navigation.url_path == "")
 navigation.run()

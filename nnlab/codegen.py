@@ -103,6 +103,53 @@ def _layer_lines(spec: RunSpec, indent: str) -> list[str]:
     return lines
 
 
+def download_address(dataset: str) -> tuple[str, str]:
+    """(where Keras downloads `dataset` from, where it keeps it) for the exported script."""
+    from nnlab.datasets import DOWNLOAD_BASE  # NumPy only
+
+    entry = registry.DATASETS[dataset]
+    where = DOWNLOAD_BASE + (entry.keras_cache_name if entry.cache_is_npz else "")
+    return where, f"~/.keras/datasets/{entry.keras_cache_name}"
+
+
+def _load_lines(spec: RunSpec, language: str) -> list[str]:
+    """Load the data as the lab did (NN Lab's loader: the same local files or bundled sample)
+    when the script runs inside NN Lab's folder; else Keras' download, saying where from and
+    what to do offline."""
+    entry = registry.DATASETS[spec.dataset]
+    url, cache = download_address(spec.dataset)
+    values = {"dataset": entry.title, "url": url, "cache": cache}
+    downloading = translate("code.downloading", language, **values)
+    offline = translate("code.offline_help", language, **values)
+    return [
+        "if load_dataset is not None:",
+        f'    data = load_dataset("{spec.dataset}")',
+        '    print("data:", data.describe())',
+        "    x_train, y_train = data.x_train, data.y_train",
+        "    x_test, y_test = data.x_test, data.y_test",
+        "else:",
+        "    print(",
+        *_string_lines(downloading, "        "),
+        "    )",
+        "    try:",
+        "        (x_train, y_train), (x_test, y_test) = "
+        f"keras.datasets.{entry.keras_loader}.load_data()",
+        "    except Exception as error:  # no network, a proxy, a full disk",
+        "        raise SystemExit(",
+        *_string_lines(offline, "            "),
+        "        ) from error",
+    ]
+
+
+def _string_lines(text: str, indent: str) -> list[str]:
+    """`text` as adjacent string literals, one per line, each line within the line limit."""
+    chunks = wrap_text(text, _LINE_LIMIT - len(indent) - 4)
+    return [
+        indent + repr(chunk + (" " if position < len(chunks) - 1 else ""))
+        for position, chunk in enumerate(chunks)
+    ]
+
+
 def keras_script(spec: RunSpec, language: str = "en") -> str:
     """A runnable Python script that loads the data, builds, trains and evaluates like the lab."""
     language = normalise_language(language)
@@ -138,6 +185,12 @@ def keras_script(spec: RunSpec, language: str = "en") -> str:
         *(["import numpy as np"] if spec.train_size is not None else []),
         "from keras import layers",
         "",
+        comment("nnlab_loader"),
+        "try:",
+        "    from nnlab.datasets import load_dataset",
+        "except ImportError:",
+        "    load_dataset = None",
+        "",
         comment("settings"),
         f"EPOCHS = {spec.epochs}",
         f"BATCH_SIZE = {spec.batch_size}",
@@ -155,8 +208,7 @@ def keras_script(spec: RunSpec, language: str = "en") -> str:
         "keras.utils.set_random_seed(SEED)",
         "",
         comment("load", dataset=title),
-        "(x_train, y_train), (x_test, y_test) = "
-        f"keras.datasets.{registry.DATASETS[spec.dataset].keras_loader}.load_data()",
+        *_load_lines(spec, language),
     ]
     if spec.train_size is not None:
         lines += [
@@ -209,14 +261,21 @@ def keras_script(spec: RunSpec, language: str = "en") -> str:
             f"    restore_best_weights={spec.restore_best_weights},",
             ")",
         ]
+    from nnlab.schedules import schedule_code
+
+    schedule_lines = schedule_code(spec)
+    if schedule_lines:
+        lines += [comment(f"schedule_{spec.lr_schedule}"), *schedule_lines]
     if spec.validation == "test":
         lines.append(comment("validation_test"))
         fit_arguments.append("validation_data=(x_test, y_test)")
     else:
         lines.append(comment("validation_split"))
         fit_arguments.append("validation_split=VALIDATION_SPLIT")
-    if spec.early_stopping_patience:
-        fit_arguments.append("callbacks=[early_stopping]")
+    callbacks = ["early_stopping"] if spec.early_stopping_patience else []
+    callbacks += ["lr_schedule"] if schedule_lines else []
+    if callbacks:
+        fit_arguments.append(f"callbacks=[{', '.join(callbacks)}]")
     lines += [
         "history = model.fit(",
         *(f"    {argument}," for argument in fit_arguments),

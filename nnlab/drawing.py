@@ -13,7 +13,7 @@ import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 from scipy import ndimage
 
 if TYPE_CHECKING:
@@ -116,42 +116,50 @@ def preprocess_drawing(rgba: np.ndarray | None) -> np.ndarray | None:
     return mnist_style(ink_of(rgba))
 
 
+class ImageFileError(ValueError):
+    """An upload that is not a usable photo: a text key (nnlab/locales/draw.py) with values, so
+    the page can say it in the reader's language; str() is English."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        from nnlab.i18n import translate
+
+        self.key = key  # e.g. "draw.photo_error.unreadable"
+        self.values = values
+        super().__init__(translate(key, "en", **values))
+
+
 def load_image_file(data: bytes) -> np.ndarray:
     """A PNG/JPEG photo or scan as RGBA pixels, refusing broken, huge or bomb-like files."""
     if not data:
-        raise ValueError("The file is empty.")
+        raise ImageFileError("draw.photo_error.empty")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ValueError(
-            f"The image is {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:.0f} MB."
+        raise ImageFileError(
+            "draw.photo_error.too_big",
+            size=f"{len(data) / 1e6:.1f}",
+            limit=f"{MAX_UPLOAD_BYTES / 1e6:.0f}",
         )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format not in ("PNG", "JPEG"):
-                raise ValueError(
-                    f"Only PNG and JPEG images are supported; this is {image.format or 'unknown'}."
-                )
+                raise ImageFileError("draw.photo_error.format", format=image.format or "?")
             width, height = image.size
             if width * height > MAX_UPLOAD_PIXELS:
-                raise ValueError(
-                    f"The image is {width}x{height} pixels, too large to process; "
-                    "shrink it below 40 megapixels."
-                )
+                raise ImageFileError("draw.photo_error.too_many_pixels", width=width, height=height)
             if image.format == "JPEG":
                 image.draft("RGB", (WORKING_SIDE, WORKING_SIDE))  # decode at reduced size: fast
             image = ImageOps.exif_transpose(image)  # phone photos are often stored sideways
             image.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.LANCZOS)
             image = image.convert("RGBA")
             pixels = np.asarray(image)
+    except ImageFileError:
+        raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ValueError(
-            "The image claims an enormous size (too large to open safely); it was not opened."
-        ) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        if "Only PNG and JPEG" in str(error) or "too large" in str(error):
-            raise
-        raise ValueError(f"This file is not a readable PNG or JPEG image ({error}).") from None
+        raise ImageFileError("draw.photo_error.bomb") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        # PIL's own text names a Python object ("<_io.BytesIO object at 0x...>"): not for people.
+        raise ImageFileError("draw.photo_error.unreadable") from None
     return pixels
 
 
@@ -160,6 +168,75 @@ def preprocess_photo(data: bytes) -> np.ndarray | None:
     ink = ink_of(load_image_file(data))
     ink = np.where(ink < PHOTO_NOISE_FLOOR, 0.0, ink)  # paper grain and shadows are not ink
     return mnist_style(ink)
+
+
+THINNING_SIDE = 32  # a digit's centre line is found at this size (the UCI digits' own bitmaps)
+PEN_SHAPE_LEVEL = 0.3  # the shape: above this share of the darkest ink (faint strokes count)
+
+
+def centre_line(shape: np.ndarray) -> np.ndarray:
+    """The one-pixel-wide centre line of a boolean shape (Zhang-Suen thinning, 1984)."""
+    image = np.pad(np.asarray(shape, dtype=bool), 1)
+    while True:
+        changed = False
+        for step in (0, 1):
+            p = image.astype(np.uint8)
+            # Neighbours P2..P9, clockwise from north, of every pixel.
+            n = [
+                np.roll(p, shift, axis=(0, 1))
+                for shift in ((1, 0), (1, -1), (0, -1), (-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1))
+            ]
+            count = sum(n)
+            transitions = sum((n[i] == 0) & (n[(i + 1) % 8] == 1) for i in range(8))
+            if step == 0:
+                clear = (n[0] * n[2] * n[4] == 0) & (n[2] * n[4] * n[6] == 0)
+            else:
+                clear = (n[0] * n[2] * n[6] == 0) & (n[0] * n[4] * n[6] == 0)
+            remove = image & (count >= 2) & (count <= 6) & (transitions == 1) & clear
+            if remove.any():
+                image &= ~remove
+                changed = True
+        if not changed:
+            return image[1:-1, 1:-1]
+
+
+def pen_redraw(image: np.ndarray, size: int, pen_width: float) -> np.ndarray:
+    """A digit image (0..255 or 0..1) redrawn `size` px tall with a round pen `pen_width` px wide.
+
+    The centre line of the digit's strokes is traced again with a round, anti-aliased brush, as
+    the canvas draws: one handwriting at every size and pen width the Draw page allows. Returns
+    ink (0..1), size px along the image's longer side plus the pen's margin.
+    """
+    pixels = np.asarray(image, dtype=np.float64)
+    if pixels.ndim != 2 or min(pixels.shape) < 2 or size < 4 or pen_width <= 0:
+        raise ValueError(
+            f"Expected a 2-D image, size >= 4 and pen_width > 0; got {pixels.shape}, "
+            f"{size}, {pen_width}."
+        )
+    margin = int(np.ceil(pen_width / 2)) + 1
+    peak = pixels.max()
+    if peak <= 0:
+        return np.zeros((size + 2 * margin, size + 2 * margin))
+    smooth = ndimage.zoom(
+        pixels / peak, THINNING_SIDE / max(pixels.shape), order=3, mode="nearest", grid_mode=True
+    )
+    line = centre_line(smooth > PEN_SHAPE_LEVEL)
+    # Join each centre-line pixel to its 8-neighbours, scaled to `size`: a continuous path.
+    scale = size / THINNING_SIDE
+    height, width = (np.array(line.shape) * scale).astype(int) + 2 * margin
+    path = Image.new("L", (int(width), int(height)), 0)
+    pen = ImageDraw.Draw(path)
+    rows, cols = np.nonzero(line)
+    points = set(zip(rows.tolist(), cols.tolist(), strict=True))
+    for row, col in points:
+        start = (margin + (col + 0.5) * scale, margin + (row + 0.5) * scale)
+        pen.point(start, fill=255)
+        for d_row, d_col in ((0, 1), (1, -1), (1, 0), (1, 1)):
+            if (row + d_row, col + d_col) in points:
+                end = (margin + (col + d_col + 0.5) * scale, margin + (row + d_row + 0.5) * scale)
+                pen.line([start, end], fill=255, width=1)
+    distance = ndimage.distance_transform_edt(np.asarray(path) == 0)
+    return np.clip(pen_width / 2 + 0.5 - distance, 0.0, 1.0)
 
 
 # --- prediction -------------------------------------------------------------------------------
@@ -179,16 +256,9 @@ def model_inputs(network: Network, images: np.ndarray) -> np.ndarray:
 
 def class_probabilities(network: Network, images: np.ndarray) -> np.ndarray:
     """(n, 10) probabilities for images in [0, 1], from the NumPy network (fast for one image)."""
-    outputs = np.asarray(network.predict(model_inputs(network, images)), dtype=np.float64)
-    outputs = outputs.reshape(len(outputs), -1)
-    totals = outputs.sum(axis=1, keepdims=True)
-    if np.all(outputs >= 0) and np.allclose(totals, 1.0, atol=1e-3):
-        return outputs
-    if np.all(outputs >= 0) and np.all(totals > 0):
-        # Sigmoid outputs (tutorial 000): scale them to sum to 1 so they read as shares.
-        return outputs / totals
-    shifted = np.exp(outputs - outputs.max(axis=1, keepdims=True))  # raw scores (logits)
-    return shifted / shifted.sum(axis=1, keepdims=True)
+    from nnlab.evaluation import as_probabilities
+
+    return as_probabilities(network.predict(model_inputs(network, images)))
 
 
 def predict_digit(network: Network, rgba: np.ndarray | None) -> np.ndarray | None:

@@ -57,6 +57,8 @@ FULL_TRAIN_IMAGES = 60_000  # what a run without a train_size uses, for estimate
 LAB_IDLE_EVICT_S = 3600.0  # forget the snapshots of labs unseen this long (the store keeps them)
 KEPT_NETWORKS = 16  # NumPy networks kept in memory for the pages that draw and look inside
 KEPT_PENDING_BYTES = 32  # model files kept in memory while the store cannot take them
+KEPT_TASKS = 64  # finished short jobs (learning-rate tests) whose replies pages may still ask for
+MAX_LEARNING_RATE = 10.0  # what set_learning_rate accepts (the spec's own limit may be lower)
 TOUCH_WRITE_INTERVAL_S = 60.0
 # Active runs are marked alive in the store this often; another process (a replica sharing a
 # PostgreSQL store, or this server after a crash) fails runs nobody marked for STALE_AFTER_S.
@@ -228,6 +230,7 @@ class LiveRun:
     wait_estimate_s: float | None = None  # seconds until it starts, while queued
     stop_requested: bool = False
     version: int = 0  # changes only when the history or the status change
+    paused: bool = False  # training waits after its current batch until resumed
 
     @property
     def is_active(self) -> bool:
@@ -267,6 +270,7 @@ _LIVE_ONLY_FIELDS = (
     "wait_estimate_s",
     "stop_requested",
     "version",
+    "paused",
 )
 _RECORD_FIELDS = tuple(
     field.name for field in dataclasses.fields(LiveRun) if field.name not in _LIVE_ONLY_FIELDS
@@ -380,6 +384,10 @@ class _Run:
     wait_estimate_s: float | None = None
     stop_requested: bool = False
     version: int = 0
+    paused: bool = False
+    # What the next job of this run starts from: a saved model and its epoch (continuing), or
+    # extra training examples (fine-tuning on a class's handwriting). Sent once, then cleared.
+    train_options: dict[str, Any] = field(default_factory=dict)
     worker: _Worker | None = None
     job_no: int = 0
     worker_pid: int | None = None  # the process that trained it (kept after it ended)
@@ -400,16 +408,17 @@ class _Run:
             wait_estimate_s=self.wait_estimate_s,
             stop_requested=self.stop_requested,
             version=self.version,
+            paused=self.paused,
         )
 
 
 @dataclass(eq=False)
-class _LoadRequest:
-    """An uploaded model file waiting for (or being loaded by) a worker."""
+class _Task:
+    """A short job that is not a run (load an uploaded model, the learning-rate test)."""
 
-    data: bytes
-    filename: str
-    dataset_name: str
+    kind: str  # the worker's job kind: "load_model" or "lr_find"
+    arguments: tuple[Any, ...]
+    task_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     done: threading.Event = field(default_factory=threading.Event)
     reply: dict[str, Any] | None = None
     job_no: int = 0
@@ -424,10 +433,12 @@ class _Worker:
     connection: Any
     stop_value: Any
     started_at: float
-    job: _Run | _LoadRequest | None = None
+    job: _Run | _Task | None = None
     ready: bool = False
     retiring: bool = False
     idle_since: float = 0.0  # monotonic time it last became free (for retiring idle workers)
+    # Pages (pause, a new rate), the dispatcher and shutdown all write to the pipe: one at a time.
+    send_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def _record_fields(record: Any) -> dict[str, Any]:
@@ -476,7 +487,8 @@ class Engine:
         self._lab_touch_written: dict[str, float] = {}
         self._last_dispatch: dict[str, float] = {}
         self._queue: list[_Run] = []  # runs waiting for a worker, in submission order
-        self._load_requests: list[_LoadRequest] = []
+        self._load_requests: list[_Task] = []  # short jobs, served before queued runs
+        self._tasks: OrderedDict[str, _Task] = OrderedDict()  # recent ones, by id, for pages
         self._workers: list[_Worker] = []
         self._next_worker_index = 0
         self._starting = 0  # workers being started (not in self._workers yet)
@@ -501,6 +513,9 @@ class Engine:
         )
         # Labs unseen for longer than the age limit go, with their runs and models.
         self._store_call(self.store.delete_old_labs, lab_max_age_days())
+        from nnlab.classes import expire_classes  # classes past their expiry go, with their data
+
+        self._store_call(expire_classes, self.store)
         self._writer = threading.Thread(target=self._write_loop, name="nnlab-store", daemon=True)
         self._reader = threading.Thread(target=self._read_loop, name="nnlab-reader", daemon=True)
         self._dispatcher = threading.Thread(
@@ -522,20 +537,30 @@ class Engine:
         *,
         preset_key: str | None = None,
         label: str | None = None,
+        start_from: str | None = None,
+        extra_train: tuple[Any, Any] | None = None,
     ) -> str:
-        """Queue a run of `spec` for `lab_id`; its id. LabBusy past max_active_per_lab."""
+        """Queue a run of `spec` for `lab_id`; its id. LabBusy past max_active_per_lab.
+
+        start_from: a run id whose saved model (weights and optimizer) this run starts from,
+        as fine-tuning does; `spec` must build the same network. extra_train: (uint8 images
+        N x 28 x 28, class numbers) added to the training data, such as a class's handwriting.
+        """
         if not isinstance(spec, RunSpec):
             raise ValueError(f"A training run needs a RunSpec; got {type(spec).__name__}.")
+        options: dict[str, Any] = {}
+        if start_from is not None:
+            keras_bytes = self.keras_bytes(start_from)
+            if not keras_bytes:
+                raise ValueError("That run kept no model to start from.")
+            options["initial_model_bytes"] = keras_bytes
+        if extra_train is not None:
+            options["extra_train"] = extra_train
         self._ensure_lab_loaded(lab_id)
         with self._lock:
             if self._closed:
                 raise RuntimeError("The training engine has shut down.")
-            active = sum(1 for run_id in self._lab_order.get(lab_id, ()) if self._is_active(run_id))
-            if active >= self.max_active_per_lab:
-                raise LabBusy(
-                    f"This lab already has {active} runs queued or training; wait for one to "
-                    "finish or stop one."
-                )
+            self._check_lab_room(lab_id)
             self._sequence += 1
             run = _Run(
                 run_id=uuid.uuid4().hex[:12],
@@ -546,6 +571,7 @@ class Engine:
                 created_at=time.time(),
                 sequence=self._sequence,
                 progress=_empty_progress(spec.epochs),
+                train_options=options,
             )
             self._runs[run.run_id] = run
             self._lab_order.setdefault(lab_id, []).append(run.run_id)
@@ -571,6 +597,124 @@ class Engine:
                 run.worker.stop_value.value = run.job_no
                 self._changed(run)
             self._wake.notify_all()
+
+    def pause(self, run_id: str) -> None:
+        """Hold a training run after its current batch (model and optimizer kept as they are)."""
+        self._control(run_id, {"pause": True})
+
+    def resume(self, run_id: str) -> None:
+        """Let a paused run train on."""
+        self._control(run_id, {"pause": False})
+
+    def set_learning_rate(self, run_id: str, learning_rate: float) -> None:
+        """Train a running (or paused) run at `learning_rate` from its next batch on."""
+        rate = float(learning_rate)
+        if not (math.isfinite(rate) and 0 < rate <= MAX_LEARNING_RATE):
+            raise ValueError(
+                f"The learning rate must be above 0 and at most {MAX_LEARNING_RATE:g}; got "
+                f"{learning_rate!r}."
+            )
+        self._control(run_id, {"learning_rate": rate})
+
+    def _control(self, run_id: str, command: dict[str, Any]) -> None:
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is None or run.worker is None or run.status != "running":
+                raise ValueError("This run is not training now.")
+            worker, job_no = run.worker, run.job_no
+        self._send(worker, ("control", job_no, command))
+
+    def continue_run(self, run_id: str, extra_epochs: int) -> None:
+        """Queue `extra_epochs` more epochs of an ended run, from its saved model and optimizer.
+
+        The run keeps its id and its history goes on (epoch n+1, n+2, ...); the same seed gives
+        the same batches as one longer run would have had. ValueError with a message when the
+        run cannot go on (still active, no saved model, too many epochs); LabBusy as submit.
+        """
+        if isinstance(extra_epochs, bool) or not isinstance(extra_epochs, int) or extra_epochs < 1:
+            raise ValueError(f"Continue for at least one more epoch; got {extra_epochs!r}.")
+        snapshot = self.live(run_id)
+        if snapshot is None:
+            raise ValueError("There is no such run.")
+        if snapshot.is_active:
+            raise ValueError("This run is still queued or training.")
+        keras_bytes = self.keras_bytes(run_id) if snapshot.has_model else None
+        if not keras_bytes:
+            raise ValueError("This run kept no model to continue from; train it again instead.")
+        spec = snapshot.spec.replace(epochs=len(snapshot.history) + extra_epochs)
+        self._ensure_lab_loaded(snapshot.lab_id)
+        with self._lock:
+            self._check_lab_room(snapshot.lab_id)
+            run = self._runs.get(run_id)
+            if run is None:
+                run = _Run(
+                    sequence=0,
+                    history=list(snapshot.history),
+                    **{
+                        name: getattr(snapshot, name)
+                        for name in _RECORD_FIELDS
+                        if name not in ("epochs_done",)
+                    },
+                )
+                self._runs[run_id] = run
+                self._stored.pop(run_id, None)
+                order = self._lab_order.setdefault(run.lab_id, [])
+                if run_id not in order:
+                    order.append(run_id)
+            self._sequence += 1
+            run.sequence = self._sequence
+            run.spec = spec
+            run.status = "queued"
+            run.error = None
+            run.ended_at = None
+            run.stop_requested = False
+            run.paused = False
+            run.progress = _empty_progress(spec.epochs)
+            run.progress["epoch"] = len(run.history)
+            run.train_options = {
+                "initial_model_bytes": keras_bytes,
+                "initial_epoch": len(run.history),
+            }
+            self._lab_seen[run.lab_id] = time.monotonic()
+            self._queue.append(run)
+            self._changed(run, version=True)
+            self._write("update_run", run_id, status="queued", spec=spec, error=None, ended_at=None)
+            self._requeue()
+            self._wake.notify_all()
+
+    def find_learning_rate(self, spec: RunSpec) -> str:
+        """Start the learning-rate range test for `spec` in a worker; its task id (see task)."""
+        if not isinstance(spec, RunSpec):
+            raise ValueError(f"The learning-rate test needs a RunSpec; got {type(spec).__name__}.")
+        return self._start_task("lr_find", (spec.to_json(),))
+
+    def task(self, task_id: str) -> dict[str, Any] | None:
+        """A short job's reply once it is done (with "error" None or a message); None before."""
+        task = self._tasks.get(task_id)
+        if task is None:
+            return {"error": "This result is no longer kept; start again."}
+        return task.reply if task.done.is_set() else None
+
+    def _start_task(self, kind: str, arguments: tuple[Any, ...]) -> str:
+        task = _Task(kind, arguments)
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("The training engine has shut down.")
+            self._tasks[task.task_id] = task
+            while len(self._tasks) > KEPT_TASKS:
+                self._tasks.popitem(last=False)
+            self._load_requests.append(task)
+            self._wake.notify_all()
+        return task.task_id
+
+    def _check_lab_room(self, lab_id: str) -> None:
+        """Raise LabBusy when the lab has max_active_per_lab runs queued or training."""
+        active = sum(1 for run_id in self._lab_order.get(lab_id, ()) if self._is_active(run_id))
+        if active >= self.max_active_per_lab:
+            raise LabBusy(
+                f"This lab already has {active} runs queued or training; wait for one to "
+                "finish or stop one."
+            )
 
     def touch(self, lab_id: str) -> None:
         """Note that a page of `lab_id` rendered (keeps its queued runs and counts a watcher)."""
@@ -639,7 +783,7 @@ class Engine:
         """Check and load an uploaded model file in a worker; ValueError with a message."""
         if not data:
             raise ValueError("The file is empty.")
-        request = _LoadRequest(bytes(data), str(filename), dataset_name)
+        request = _Task("load_model", (bytes(data), str(filename), dataset_name))
         with self._lock:
             if self._closed:
                 raise RuntimeError("The training engine has shut down.")
@@ -709,8 +853,7 @@ class Engine:
                     worker.stop_value.value = worker.job.job_no
             self._wake.notify_all()
         for worker in workers:
-            with contextlib.suppress(OSError, ValueError):
-                worker.connection.send(None)
+            self._send(worker, None)
         deadline = time.monotonic() + timeout_s
         for worker in workers:
             worker.process.join(max(0.1, deadline - time.monotonic()))
@@ -926,7 +1069,7 @@ class Engine:
 
     def _send(self, worker: _Worker, message: Any) -> None:
         # A dead worker refuses the message: the reader sees its exit and fails the job.
-        with contextlib.suppress(OSError, ValueError):
+        with worker.send_lock, contextlib.suppress(OSError, ValueError):
             worker.connection.send(message)
 
     def _dispatch_loop(self) -> None:
@@ -954,18 +1097,7 @@ class Engine:
                     self._next_job_no += 1
                     request.job_no = self._next_job_no
                     worker.job = request
-                    sends.append(
-                        (
-                            worker,
-                            (
-                                "load_model",
-                                request.job_no,
-                                request.data,
-                                request.filename,
-                                request.dataset_name,
-                            ),
-                        )
-                    )
+                    sends.append((worker, (request.kind, request.job_no, *request.arguments)))
                 dispatched = False
                 while idle and self._queue:
                     worker = idle.pop(0)
@@ -979,7 +1111,9 @@ class Engine:
                     run.queue_position = 0  # on its way: the worker reports "started" next
                     run.wait_estimate_s = 0.0
                     self._changed(run)
-                    sends.append((worker, ("train", run.job_no, run.spec.to_json(), run.label)))
+                    options, run.train_options = run.train_options, {}
+                    message = ("train", run.job_no, run.spec.to_json(), run.label, options)
+                    sends.append((worker, message))
                     dispatched = True
                 if dispatched:
                     self._requeue()
@@ -1101,7 +1235,7 @@ class Engine:
             job = worker.job
             if job is None or job.job_no != job_no:
                 return  # an event of a job this engine no longer follows
-            if kind == "loaded" and isinstance(job, _LoadRequest):
+            if kind == "task_done" and isinstance(job, _Task):
                 worker.job = None
                 worker.idle_since = time.monotonic()
                 worker.retiring = bool(payload.get("retire"))
@@ -1135,6 +1269,9 @@ class Engine:
         elif kind == "progress":
             run.progress = dict(payload)
             self._changed(run)
+        elif kind == "paused":
+            run.paused = bool(payload["paused"])
+            self._changed(run, version=True)
         elif kind == "epoch":
             run.history.append(payload)
             run.progress["epoch"] = payload["epoch"]
@@ -1151,6 +1288,7 @@ class Engine:
             worker.idle_since = time.monotonic()
             worker.retiring = bool(payload.get("retire"))
             run.worker = None
+            run.paused = False
             run.status = payload["status"]
             run.error = payload.get("error")
             if self._closed and run.status == "stopped" and not run.stop_requested:
@@ -1197,10 +1335,12 @@ class Engine:
                 job.ended_at = time.time()
                 self._changed(job, version=True)
                 self._write_finish(job, None, None)
-            elif isinstance(job, _LoadRequest):
+            elif isinstance(job, _Task):
                 job.reply = {
                     "error": f"The model loader stopped unexpectedly (exit code {code}); the "
                     "file may be too large or damaged."
+                    if job.kind == "load_model"
+                    else f"The worker stopped unexpectedly (exit code {code}); try again."
                 }
                 job.done.set()
             self._requeue()

@@ -8,16 +8,21 @@ probabilities.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from nnlab.network import Network
+from nnlab.network import Network, activation_function
 from nnlab.spec import LOSSES, NUM_CLASSES
 
 EPSILON = 1e-7  # Keras' backend.epsilon(): keeps log() finite, as Keras' losses do
+CROSS_ENTROPIES = ("sparse_categorical_crossentropy", "categorical_crossentropy")
+# Keras' softmax and sigmoid keep their inputs (`_keras_logits`), and its cross-entropies use
+# those: a sigmoid-output model is trained and scored on softmax(logits), not on its sigmoids.
+SQUASHING = ("softmax", "sigmoid")
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,9 @@ class Evaluation:
     misclassified: tuple[Mistake, ...]  # most confident mistakes first
     class_names: tuple[str, ...] = tuple(str(digit) for digit in range(NUM_CLASSES))
     seconds: float = 0.0  # time taken to predict and compute
+    # False when the model's own outputs do not add up to 1 (sigmoid outputs): `probabilities`
+    # are then those outputs scaled to shares of their sum, as the Draw page shows them.
+    outputs_sum_to_one: bool = True
 
     @property
     def num_images(self) -> int:
@@ -144,6 +152,33 @@ def precision_recall(confusion: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return precision, recall
 
 
+def as_probabilities(outputs: np.ndarray) -> np.ndarray:
+    """Model outputs (n, classes) as probabilities that add up to 1 per row.
+
+    Softmax outputs pass unchanged; sigmoid outputs (tutorial 000) become shares of their sum,
+    so a "top 3" never adds up to more than 100 %; raw scores (logits) go through a softmax.
+    """
+    outputs = np.asarray(outputs, dtype=np.float64)
+    outputs = outputs.reshape(len(outputs), -1)
+    totals = outputs.sum(axis=1, keepdims=True)
+    if np.all(outputs >= 0) and np.allclose(totals, 1.0, atol=1e-3):
+        return outputs
+    if np.all(outputs >= 0) and np.all(totals > 0):
+        return outputs / totals
+    shifted = np.exp(outputs - outputs.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def cross_entropy_from_logits(logits: np.ndarray, labels: np.ndarray) -> float:
+    """Mean softmax cross-entropy from the scores before the last softmax/sigmoid, as Keras'
+    (sparse_)categorical_crossentropy computes it for such a model (no clipping)."""
+    logits = np.asarray(logits, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.int64)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_totals = np.log(np.exp(shifted).sum(axis=1))
+    return float(np.mean(log_totals - shifted[np.arange(len(labels)), labels]))
+
+
 def mean_loss(probabilities: np.ndarray, labels: np.ndarray, loss: str) -> float:
     """The mean loss as Keras computes it from output probabilities (not logits)."""
     if loss not in LOSSES:
@@ -188,8 +223,13 @@ def evaluate_probabilities(
     loss: str = "sparse_categorical_crossentropy",
     class_names: tuple[str, ...] | None = None,
     seconds: float = 0.0,
+    logits: np.ndarray | None = None,
 ) -> Evaluation:
-    """Every figure of an Evaluation from the model's (N, 10) outputs and the true labels."""
+    """Every figure of an Evaluation from the model's (N, 10) outputs and the true labels.
+
+    With `logits` (the scores before a final softmax/sigmoid) a cross-entropy is computed from
+    them, as Keras does in training; otherwise from the outputs.
+    """
     probabilities = np.asarray(probabilities, dtype=np.float32)
     labels = np.asarray(labels)
     if probabilities.ndim != 2 or probabilities.shape[1] != NUM_CLASSES:
@@ -207,11 +247,19 @@ def evaluate_probabilities(
             "The model's outputs contain NaN or infinity: training probably diverged "
             "(try a smaller learning rate)."
         )
+    if logits is not None and loss in CROSS_ENTROPIES:
+        loss_value = cross_entropy_from_logits(logits, labels)
+    else:
+        loss_value = mean_loss(probabilities, labels, loss)
+    totals = probabilities.astype(np.float64).sum(axis=1)
+    sum_to_one = bool(np.all(probabilities >= 0) and np.allclose(totals, 1.0, atol=1e-3))
+    if not sum_to_one:
+        probabilities = as_probabilities(probabilities).astype(np.float32)
     predictions = probabilities.argmax(axis=1)
     confusion = confusion_matrix(labels, predictions)
     precision, recall = precision_recall(confusion)
     return Evaluation(
-        loss=mean_loss(probabilities, labels, loss),
+        loss=loss_value,
         loss_name=loss,
         accuracy=float(np.mean(predictions == labels)),
         labels=labels,
@@ -224,6 +272,7 @@ def evaluate_probabilities(
         misclassified=find_mistakes(probabilities, labels),
         class_names=tuple(class_names or (str(digit) for digit in range(NUM_CLASSES))),
         seconds=seconds,
+        outputs_sum_to_one=sum_to_one,
     )
 
 
@@ -247,11 +296,51 @@ def evaluate(
 ) -> Evaluation:
     """Evaluate `network` (an nnlab.network.Network) on the test split of `dataset`."""
     started = time.perf_counter()
-    probabilities = predict_probabilities(network, dataset.x_test, batch_size)
+    split = without_final_squashing(network) if loss in CROSS_ENTROPIES else None
+    logits = None
+    if split is None:
+        probabilities = predict_probabilities(network, dataset.x_test, batch_size)
+    else:
+        scores_network, activation = split
+        logits = predict_probabilities(scores_network, dataset.x_test, batch_size)
+        probabilities = activation_function(activation)(logits)
     return evaluate_probabilities(
         probabilities,
         dataset.y_test,
         loss=loss,
         class_names=tuple(dataset.class_names),
+        seconds=time.perf_counter() - started,
+        logits=logits,
+    )
+
+
+def without_final_squashing(network: Network) -> tuple[Network, str] | None:
+    """(the network giving the scores before its final softmax/sigmoid, that activation's name),
+    or None when the network ends in anything else."""
+    last = network.layers[-1]
+    if last.activation not in SQUASHING or len(network.layers) < 2:
+        return None
+    if last.kind == "Activation":
+        layers = network.layers[:-1]
+    else:
+        layers = (*network.layers[:-1], dataclasses.replace(last, activation="linear"))
+    return Network(layers=tuple(layers)), last.activation
+
+
+def evaluate_images(
+    network: Network,
+    images: np.ndarray,
+    labels: np.ndarray,
+    loss: str = "sparse_categorical_crossentropy",
+    class_names: tuple[str, ...] | None = None,
+) -> Evaluation:
+    """Evaluate `network` on any labelled uint8 images (N, 28, 28): a class's own handwriting."""
+    started = time.perf_counter()
+    probabilities = predict_probabilities(network, np.asarray(images, dtype=np.uint8))
+    return evaluate_probabilities(
+        probabilities,
+        np.asarray(labels),
+        loss=loss,
+        class_names=class_names,
         seconds=time.perf_counter() - started,
     )

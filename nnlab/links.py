@@ -45,11 +45,19 @@ FIELD_PARAMS: dict[str, str] = {
     "es": "early_stopping_patience",
     "best": "restore_best_weights",
     "seed": "seed",
+    "sched": "lr_schedule",
+    "decay": "lr_decay_factor",
+    "every": "lr_decay_epochs",
+    "shift": "augment_shift",
+    "rot": "augment_rotation",
+    "zoom": "augment_zoom",
+    "noise": "augment_noise",
 }
 PARAM_OF_FIELD: dict[str, str] = {field: param for param, field in FIELD_PARAMS.items()}
 SPEC_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RunSpec))
-# Parameters other parts of the app own: Streamlit's embedding, and the student's lab (pages._lab).
-_FOREIGN_PARAMS = frozenset({"embed", "embed_options", "lab"})
+# Parameters other parts of the app own: Streamlit's embedding, the student's lab (pages._lab)
+# the projector mode (pages._common), and class mode's join code and teacher key (nnlab.classes).
+_FOREIGN_PARAMS = frozenset({"embed", "embed_options", "lab", "projector", "join", "class_key"})
 
 
 def loss_aliases() -> dict[str, str]:
@@ -203,6 +211,13 @@ _PARSERS: dict[str, Any] = {
     "early_stopping_patience": _parse_int,
     "restore_best_weights": _parse_bool,
     "seed": _parse_int,
+    "lr_schedule": lambda text: _parse_choice(text, "lr_schedule"),
+    "lr_decay_factor": _parse_float,
+    "lr_decay_epochs": _parse_int,
+    "augment_shift": _parse_float,
+    "augment_rotation": _parse_float,
+    "augment_zoom": _parse_float,
+    "augment_noise": _parse_float,
 }
 
 
@@ -328,6 +343,27 @@ def _apply_values(
             )
         )
     return spec
+
+
+def notice_parts(notices: Iterable[LinkNotice]) -> list[tuple[str, str]]:
+    """What the notices are about, once each, in order: ("field", RunSpec field name) for a
+    setting, ("preset" | "language" | "lock" | "hide", "") for those parameters, and
+    ("unknown", text as written) for a parameter that is not a setting at all."""
+    parts: list[tuple[str, str]] = []
+    for notice in notices:
+        if notice.kind == "bad_value":
+            part = ("field", FIELD_PARAMS.get(notice.param, notice.param))
+        elif notice.kind == "unknown_preset":
+            part = ("preset", "")
+        elif notice.kind == "bad_language":
+            part = ("language", "")
+        elif notice.kind == "unknown_field":
+            part = ("hide" if notice.param == HIDE_PARAM else "lock", "")
+        else:
+            part = ("unknown", notice.param)
+        if part not in parts:
+            parts.append(part)
+    return parts
 
 
 def decode_link(params: Mapping[str, str]) -> DecodedLink:

@@ -72,6 +72,23 @@ def model_file_bytes(
     return buffer.getvalue()
 
 
+def keras_model_for_continuing(data: bytes) -> Any:
+    """A run's own `model_file_bytes` back as a compiled model, optimizer state included.
+
+    For continuing a run (nnlab.training.fit_spec): `compile=True` restores the optimizer, its
+    step count and moments, so the next epochs train as if the run had never stopped. Only for
+    files NN Lab saved itself; uploads go through `load_model_bytes` (checked, not compiled).
+    """
+    _, config = _read_keras_zip(data)
+    check_config(config)
+    import keras
+
+    with tempfile.TemporaryDirectory(prefix="nnlab-continue-") as folder:
+        path = Path(folder) / "model.keras"
+        path.write_bytes(data)
+        return keras.models.load_model(path, compile=True, safe_mode=True)
+
+
 def save_model_file(model: Any, path: str | Path, spec: RunSpec | None = None, **info: Any) -> Path:
     """Write `model_file_bytes` to a `.keras` path."""
     path = Path(path)

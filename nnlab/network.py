@@ -30,7 +30,15 @@ from nnlab.activations import activation as _tutorial_activation
 FORMAT = "nnlab-network/1"
 INPUT_KINDS = ("InputLayer",)
 # Layers that do nothing at inference time.
-PASS_THROUGH_KINDS = ("Dropout", "GaussianNoise", "GaussianDropout")
+PASS_THROUGH_KINDS = (
+    "Dropout",
+    "GaussianNoise",
+    "GaussianDropout",
+    # data augmentation (nnlab.augmentation): random changes while training, identity after
+    "RandomTranslation",
+    "RandomRotation",
+    "RandomZoom",
+)
 KINDS = (
     "InputLayer",
     "Rescaling",

@@ -73,13 +73,18 @@ def plan(spec: RunSpec) -> tuple[PlannedLayer, ...]:
     ]
     width = side * side
     dropout = {"rate": spec.dropout_rate} if spec.dropout_rate > 0 else None
-    if convs:
-        channels = 1
+    from nnlab.augmentation import augmentation_layers  # it builds on this module
+
+    augment = augmentation_layers(spec)  # random shifts, turns, zooms, noise: training only
+    if convs or augment:
         layers.append(
             PlannedLayer(
                 "reshape", "Reshape", {"target_shape": (side, side, 1)}, (None, side, side, 1)
             )
         )
+    layers += augment
+    if convs:
+        channels = 1
         for number, (index, layer) in enumerate(convs, start=1):
             params = (layer.kernel_size**2 * channels + 1) * layer.filters
             side, channels = side - layer.kernel_size + 1, layer.filters

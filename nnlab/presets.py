@@ -7,7 +7,11 @@ today's Keras draws other initial weights, so a preset reproduces its number wit
 
 from __future__ import annotations
 
-from nnlab.spec import LayerSpec, Preset, RunSpec
+import math
+from dataclasses import dataclass
+
+from nnlab import registry
+from nnlab.spec import MAX_EPOCHS, LayerSpec, Preset, RunSpec
 
 # Tutorial 004 compares optimizers and regularisation on one 100-unit ReLU network.
 _T004_RELU100 = RunSpec(
@@ -39,6 +43,24 @@ _PRESET_LIST = [
         ),
         published={"val_accuracy": 0.7759, "accuracy": 0.7608},
         note="10 epochs, batch 100, test set as validation; 11,935 parameters; 7.24 s wall.",
+    ),
+    Preset(
+        key="t000_relu_mse",
+        title="000 · the same net with ReLU in the hidden layer",
+        tutorial="000",
+        spec=RunSpec(
+            dataset="mnist",
+            validation="test",
+            hidden_layers=(LayerSpec.dense(15, "relu"),),
+            output_activation="sigmoid",
+            loss="mean_squared_error",
+            optimizer="sgd",
+            learning_rate=0.2,
+            epochs=10,
+            batch_size=100,
+        ),
+        note="Tutorial 000's network with one change, sigmoid to ReLU in the hidden layer: "
+        "compare the diagnostics (gradients, saturated and dead units) of the two runs.",
     ),
     Preset(
         key="t002_mnist_relu1000",
@@ -177,3 +199,58 @@ _PRESET_LIST = [
 ]
 
 PRESETS: dict[str, Preset] = {preset.key: preset for preset in _PRESET_LIST}
+
+
+# --- weight updates: what a smaller data set changes ---------------------------------------------
+# A network learns once per batch, not once per image: the bundled 8,000-image MNIST sample gives
+# tutorial 000 (10 epochs of batch 100) 800 weight updates where the tutorial's 60,000 images gave
+# 6,000, and that, not the images themselves, is most of the gap in its score.
+
+
+def weight_updates(spec: RunSpec, train_available: int) -> int:
+    """How many times a run of `spec` changes its weights with `train_available` images."""
+    train_images, _ = split_sizes_for(spec, train_available)
+    return math.ceil(train_images / spec.batch_size) * spec.epochs
+
+
+@dataclass(frozen=True)
+class UpdateGap:
+    """A run's weight updates against the tutorial's, and the epochs that would match them."""
+
+    run_updates: int  # what the run makes on the images at hand
+    tutorial_updates: int  # what the tutorial made on the full data set
+    train_images: int  # training images the run uses here
+    tutorial_images: int  # training images the tutorial used
+    matching_epochs: int  # epochs that give at least the tutorial's updates here (<= MAX_EPOCHS)
+
+    @property
+    def ratio(self) -> float:
+        """The run's updates as a fraction of the tutorial's."""
+        return self.run_updates / self.tutorial_updates if self.tutorial_updates else 1.0
+
+
+def update_gap(preset: Preset, spec: RunSpec, train_available: int) -> UpdateGap | None:
+    """How far `spec` on `train_available` images falls short of `preset`'s weight updates.
+
+    None when it makes at least 90 % of the tutorial's updates (nothing to explain) or when the
+    spec is not the preset's network on the preset's data set.
+    """
+    if spec.dataset != preset.spec.dataset:
+        return None
+    full_train = registry.DATASETS[preset.spec.dataset].full_sizes[0]
+    tutorial = weight_updates(preset.spec, full_train)
+    ours = weight_updates(spec, train_available)
+    if ours >= 0.9 * tutorial:
+        return None
+    train_images, _ = split_sizes_for(spec, train_available)
+    tutorial_images, _ = split_sizes_for(preset.spec, full_train)
+    per_epoch = max(1, math.ceil(train_images / spec.batch_size))
+    epochs = min(MAX_EPOCHS, math.ceil(tutorial / per_epoch))
+    return UpdateGap(ours, tutorial, train_images, tutorial_images, epochs)
+
+
+def split_sizes_for(spec: RunSpec, train_available: int) -> tuple[int, int]:
+    """(training, validation) images a run of `spec` uses out of `train_available` images."""
+    from nnlab.training import split_sizes  # NumPy only: TensorFlow loads when a run starts
+
+    return split_sizes(spec, train_available, 0)

@@ -81,6 +81,42 @@ def optimizer_settings() -> tuple[str, ...]:
     return tuple(names)
 
 
+# --- learning-rate schedules ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How the learning rate changes over a run (computed in nnlab.schedules)."""
+
+    key: str  # the RunSpec value, e.g. "cosine"
+    keras_name: str  # what Keras calls it: a schedule in keras.optimizers.schedules or a callback
+    settings: tuple[str, ...] = ()  # RunSpec fields it takes beyond learning_rate
+
+    @property
+    def title_key(self) -> str:
+        """Text key of its name in the UI (nnlab/locales/learn.py)."""
+        return f"learn.schedule.{self.key}"
+
+
+LR_SCHEDULES: dict[str, Schedule] = {
+    entry.key: entry
+    for entry in (
+        Schedule("constant", "none"),
+        Schedule("step", "ExponentialDecay", settings=("lr_decay_factor", "lr_decay_epochs")),
+        Schedule("cosine", "CosineDecay"),
+        Schedule("plateau", "ReduceLROnPlateau", settings=("lr_decay_factor", "lr_decay_epochs")),
+    )
+}
+
+
+def schedule_settings() -> tuple[str, ...]:
+    """Every RunSpec field that some schedule takes, in table order."""
+    names: list[str] = []
+    for entry in LR_SCHEDULES.values():
+        names += [name for name in entry.settings if name not in names]
+    return tuple(names)
+
+
 # --- data sets -----------------------------------------------------------------------------------
 
 
@@ -264,6 +300,14 @@ PAGES: tuple[Page, ...] = (
     Page("draw", "pages/3_draw.py", "draw", ":material/draw:", "nav.draw"),
     Page("inside", "pages/4_inside.py", "inside", ":material/biotech:", "nav.inside"),
     Page("classroom", "pages/5_classroom.py", "classroom", ":material/school:", "nav.classroom"),
+    # Opened by a teacher's link (?class_key=...); nnlab.classes.BOARD_PAGE_PATH names its path.
+    Page(
+        "class_board",
+        "pages/6_class_board.py",
+        "class_board",
+        ":material/leaderboard:",
+        "nav.class_board",
+    ),
 )
 
 

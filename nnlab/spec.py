@@ -42,6 +42,7 @@ _CHOICES: dict[str, Callable[[], tuple[str, ...]]] = {
     "optimizer": lambda: tuple(registry.OPTIMIZERS),
     "kind": lambda: LAYER_KINDS,
     "activation": registry.hidden_activations,
+    "lr_schedule": lambda: tuple(registry.LR_SCHEDULES),
 }
 
 
@@ -282,6 +283,56 @@ class RunSpec:
             widget="slider",
         ),
     )
+    # --- data augmentation: random changes to each training image, by Keras preprocessing layers
+    # inside the model (identity at inference); 0 turns each off ---
+    augment_shift: float = field(  # shift up to this fraction of the image side, each way
+        default=0.0,
+        metadata=_meta(
+            "float",
+            "learn.augment_shift",
+            "learn.help.augment_shift",
+            min=0.0,
+            max=0.3,
+            step=0.05,
+            widget="slider",
+        ),
+    )
+    augment_rotation: float = field(  # rotate up to this many degrees, each way
+        default=0.0,
+        metadata=_meta(
+            "float",
+            "learn.augment_rotation",
+            "learn.help.augment_rotation",
+            min=0.0,
+            max=45.0,
+            step=5.0,
+            widget="slider",
+        ),
+    )
+    augment_zoom: float = field(  # zoom in or out by up to this fraction
+        default=0.0,
+        metadata=_meta(
+            "float",
+            "learn.augment_zoom",
+            "learn.help.augment_zoom",
+            min=0.0,
+            max=0.5,
+            step=0.05,
+            widget="slider",
+        ),
+    )
+    augment_noise: float = field(  # Gaussian noise of this spread (pixels scaled to 0..1)
+        default=0.0,
+        metadata=_meta(
+            "float",
+            "learn.augment_noise",
+            "learn.help.augment_noise",
+            min=0.0,
+            max=0.5,
+            step=0.05,
+            widget="slider",
+        ),
+    )
     # --- architecture ---
     hidden_layers: tuple[LayerSpec, ...] = (LayerSpec(),)  # input -> these -> output
     dropout_rate: float = field(  # dropped after the flatten of conv blocks and after each Dense
@@ -348,6 +399,34 @@ class RunSpec:
     nesterov: bool = field(  # SGD: look ahead along the momentum before the gradient
         default=False, metadata=_meta("bool", "build.nesterov", "build.help.nesterov")
     )
+    # a key of nnlab.registry.LR_SCHEDULES: how the learning rate changes from epoch to epoch
+    lr_schedule: str = field(
+        default="constant",
+        metadata=_meta("choice", "learn.lr_schedule", "learn.help.lr_schedule"),
+    )
+    lr_decay_factor: float = field(  # step / plateau: multiply the rate by this when it drops
+        default=0.5,
+        metadata=_meta(
+            "float",
+            "learn.lr_decay_factor",
+            "learn.help.lr_decay_factor",
+            min=0.0,
+            min_open=True,
+            max=0.99,
+            step=0.05,
+        ),
+    )
+    lr_decay_epochs: int = field(  # step: drop every this many epochs; plateau: patience
+        default=2,
+        metadata=_meta(
+            "int",
+            "learn.lr_decay_epochs",
+            "learn.help.lr_decay_epochs",
+            min=1,
+            max=MAX_EPOCHS,
+            step=1,
+        ),
+    )
     epochs: int = field(  # passes over the training images
         default=5,
         metadata=_meta("int", "build.epochs", "build.help.epochs", min=1, max=MAX_EPOCHS, step=1),
@@ -407,6 +486,12 @@ class RunSpec:
                 takers = [e.title for e in registry.OPTIMIZERS.values() if name in e.settings]
                 raise SpecError(
                     "spec.error.not_for_optimizer", field=name, optimizers="/".join(takers)
+                )
+        schedule = registry.LR_SCHEDULES[self.lr_schedule]
+        for name in registry.schedule_settings():
+            if name not in schedule.settings and getattr(self, name) != defaults[name]:
+                raise SpecError(
+                    "spec.error.not_for_schedule", field=name, schedule=self.lr_schedule
                 )
         if self.train_size is not None and self.batch_size > self.train_size:
             raise SpecError(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import logging
 import math
 import os
@@ -40,7 +41,7 @@ from nnlab.spec import RunSpec
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 STATUSES = ("queued", "running", "finished", "stopped", "failed")
 ACTIVE_STATUSES = ("queued", "running")
 ENDED_STATUSES = ("finished", "stopped", "failed")
@@ -106,6 +107,9 @@ epochs_table = sa.Table(
     sa.Column("val_loss", sa.Double),
     sa.Column("val_accuracy", sa.Double),
     sa.Column("seconds", sa.Double),
+    # Everything else a training callback recorded for the epoch (diagnostics, the hidden-layer
+    # map, the watched digits, learning-rate changes), as JSON: pages read it, nothing queries it.
+    sa.Column("details", sa.Text),
 )
 
 models_table = sa.Table(
@@ -117,7 +121,62 @@ models_table = sa.Table(
     sa.Column("bytes", sa.BigInteger, nullable=False, default=0),
 )
 
-_NNLAB_TABLES = ("meta", "labs", "runs", "epochs", "models")
+# Class mode (issue 10; nnlab/classes.py reads and writes these). A class's members, drawings
+# and the class itself go when it expires; the members' runs stay with their labs.
+classes_table = sa.Table(
+    "classes",
+    metadata,
+    sa.Column("class_id", sa.String(64), primary_key=True),
+    sa.Column("join_code", sa.String(16), nullable=False, unique=True),
+    # sha256 of the teacher's secret key: a copy of the database does not hand out the board
+    sa.Column("teacher_key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("spec_json", sa.Text, nullable=False),
+    sa.Column("preset_key", sa.String(200)),
+    sa.Column("locked_json", sa.Text, nullable=False, default="[]"),
+    sa.Column("hidden_json", sa.Text, nullable=False, default="[]"),
+    sa.Column("challenge_key", sa.String(64)),
+    sa.Column("step", sa.Integer, nullable=False, default=1),
+    sa.Column("capacity", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+    sa.Column("expires_at", sa.Double, nullable=False, index=True),
+    sa.Column("ended_at", sa.Double),
+)
+
+class_members_table = sa.Table(
+    "class_members",
+    metadata,
+    sa.Column("class_id", sa.String(64), primary_key=True),
+    sa.Column("lab_id", sa.String(_MAX_ID_LENGTH), primary_key=True, index=True),
+    sa.Column("display_name", sa.String(64), nullable=False),
+    sa.Column("name_key", sa.String(64), nullable=False),  # casefolded: "Mina" and "mina" clash
+    sa.Column("joined_at", sa.Double, nullable=False),
+    sa.Column("step_seen", sa.Integer, nullable=False, default=0),
+    sa.UniqueConstraint("class_id", "name_key", name="uq_class_members_name"),
+)
+
+class_drawings_table = sa.Table(
+    "class_drawings",
+    metadata,
+    sa.Column("drawing_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("class_id", sa.String(64), nullable=False, index=True),
+    sa.Column("lab_id", sa.String(_MAX_ID_LENGTH), nullable=False),
+    sa.Column("label", sa.Integer, nullable=False),
+    sa.Column("image", sa.LargeBinary, nullable=False),  # 28x28 uint8, row by row (784 bytes)
+    sa.Column("created_at", sa.Double, nullable=False),
+)
+
+_NNLAB_TABLES = (
+    "meta",
+    "labs",
+    "runs",
+    "epochs",
+    "models",
+    "classes",
+    "class_members",
+    "class_drawings",
+)
 
 
 def _migrate_to_1(connection: sa.Connection) -> None:
@@ -129,9 +188,30 @@ def _migrate_to_1(connection: sa.Connection) -> None:
     )
 
 
+def _migrate_to_2(connection: sa.Connection) -> None:
+    # Version 1 made `epochs` without `details`; a fresh database made by _migrate_to_1 above
+    # already has it (create_all uses today's table), so add it only where it is missing.
+    columns = {column["name"] for column in sa.inspect(connection).get_columns("epochs")}
+    if "details" not in columns:
+        connection.execute(sa.text("ALTER TABLE epochs ADD COLUMN details TEXT"))
+
+
+def _migrate_to_3(connection: sa.Connection) -> None:
+    # Class mode: classes, their members and their handwriting set (nnlab/classes.py).
+    metadata.create_all(
+        connection,
+        tables=[classes_table, class_members_table, class_drawings_table],
+        checkfirst=True,
+    )
+
+
 # version -> function bringing the schema from version-1 to version, applied in order.
-# A later version (issue 10's `classes` table, say) adds an entry here and bumps SCHEMA_VERSION.
-_MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {1: _migrate_to_1}
+# A later version adds an entry here and bumps SCHEMA_VERSION.
+_MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
+    1: _migrate_to_1,
+    2: _migrate_to_2,
+    3: _migrate_to_3,
+}
 
 
 # --- records ------------------------------------------------------------------------------------
@@ -328,6 +408,21 @@ def _install_sqlite_events(engine: sa.Engine, busy_timeout_ms: int) -> None:
         # fails at once with "database is locked" instead of waiting for busy_timeout.
         writes = connection.get_execution_options().get("nnlab_write", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def _details_json(details: dict[str, Any]) -> str:
+    """An epoch's extra figures as JSON; NaN and infinities become null (valid JSON everywhere)."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, float):
+            return value if math.isfinite(value) else None
+        if isinstance(value, dict):
+            return {str(key): clean(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(item) for item in value]
+        return value
+
+    return json.dumps(clean(details), separators=(",", ":"))
 
 
 def _finite_or_none(value: Any) -> float | None:
@@ -588,6 +683,12 @@ class Store:
         if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 1:
             raise ValueError(f"Epoch must be a whole number from 1; got {epoch!r}.")
         values = {name: _finite_or_none(row.get(name)) for name in _HISTORY_FIELDS}
+        details = {
+            name: value
+            for name, value in row.items()
+            if name != "epoch" and name not in _HISTORY_FIELDS
+        }
+        values["details"] = _details_json(details) if details else None
         with self._write() as connection:
             connection.execute(
                 epochs_table.delete().where(
@@ -726,6 +827,7 @@ class Store:
                 name: math.nan if getattr(row, name) is None else getattr(row, name)
                 for name in _HISTORY_FIELDS
             }
+            | (json.loads(row.details) if row.details else {})
             for row in rows
         ]
 

@@ -130,7 +130,7 @@ def _image_tensor(images: np.ndarray) -> Any:
         return entry[1]
 
 
-def _batch_dataset(spec: RunSpec, data: PreparedData) -> Any:
+def _batch_dataset(spec: RunSpec, data: PreparedData, initial_epoch: int = 0) -> Any:
     """A tf.data stream of uint8 batches for every epoch, in the order `epoch_order` gives.
 
     Not `from_generator`: the first generator dataset in a process makes TensorFlow lower glibc's
@@ -142,7 +142,10 @@ def _batch_dataset(spec: RunSpec, data: PreparedData) -> Any:
     import tensorflow as tf
 
     orders = np.stack(
-        [epoch_order(spec, data.train_indices, epoch) for epoch in range(spec.epochs)]
+        [
+            epoch_order(spec, data.train_indices, epoch)
+            for epoch in range(initial_epoch, spec.epochs)
+        ]
     ).astype(np.int32)
     images = _image_tensor(data.x_train)
     labels = tf.constant(data.labels)
@@ -167,6 +170,7 @@ class FitResult:
     stopped: bool  # should_stop() ended the run
     train_images: int
     validation_images: int
+    stop_reason: str | None = None  # why training stopped itself, e.g. divergence_error("nan")
 
 
 def fit_spec(
@@ -177,6 +181,9 @@ def fit_spec(
     on_progress: Callable[[dict[str, float]], None] | None = None,
     on_epoch: Callable[[dict[str, float]], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    control: Callable[[], dict | None] | None = None,
+    initial_model_bytes: bytes | None = None,
+    initial_epoch: int = 0,
 ) -> FitResult:
     """Train `spec` on `dataset` (or its named data set) and report through the callbacks.
 
@@ -184,6 +191,10 @@ def fit_spec(
     on_progress(progress) after every batch (epoch, epochs, batch, batches, images_per_second,
     eta_seconds); on_epoch(row) after every epoch; should_stop() is asked after every batch and
     ends the run there, keeping the weights. Raises ValueError for data it cannot train on.
+    control() is polled after every batch for {"pause": bool} / {"learning_rate": x}
+    (nnlab.schedules.control_callback). Continuing a run: `initial_model_bytes` (a .keras file
+    with its optimizer state, as model_file_bytes saves it) trained for `initial_epoch` epochs
+    of the same spec; the run trains epochs initial_epoch + 1 .. spec.epochs on the same batches.
     """
     if not isinstance(spec, RunSpec):
         raise ValueError(f"A training run needs a RunSpec; got {type(spec).__name__}.")
@@ -199,13 +210,29 @@ def fit_spec(
 
     import keras
 
+    from nnlab.diagnostics import diagnostics_callback
     from nnlab.model import build_model
+    from nnlab.schedules import RateState, control_callback, schedule_callbacks
 
-    model = build_model(spec)
+    if initial_model_bytes is not None:
+        from nnlab.model_io import keras_model_for_continuing
+
+        model = keras_model_for_continuing(initial_model_bytes)
+    else:
+        model = build_model(spec)
     history: list[dict[str, float]] = []
+    # Per-epoch extras (lr, lr_changes, diagnostics, watch, map), merged into each epoch's row.
+    rate = RateState(base=spec.learning_rate)
     callbacks = [
-        _progress_callback(spec, train_images, batches, history, on_progress, on_epoch, stop_asked)
+        *schedule_callbacks(spec, rate),
+        control_callback(spec, rate, control, stop_asked),
+        diagnostics_callback(spec, data, dataset, rate.extras),
+        _progress_callback(
+            spec, train_images, batches, history, on_progress, on_epoch, stop_asked, rate.extras
+        ),
     ]
+    verdict: dict[str, Any] = {}  # divergence_callback writes "reason" here when it stops the run
+    callbacks.insert(0, divergence_callback(verdict))
     if spec.early_stopping_patience > 0:
         callbacks.append(
             keras.callbacks.EarlyStopping(
@@ -219,8 +246,9 @@ def fit_spec(
     stopped = stop_asked()
     if not stopped:
         model.fit(
-            _batch_dataset(spec, data),
+            _batch_dataset(spec, data, initial_epoch),
             epochs=spec.epochs,
+            initial_epoch=initial_epoch,
             steps_per_epoch=batches,
             validation_data=(data.x_validation, data.y_validation),
             validation_batch_size=VALIDATION_BATCH_SIZE,
@@ -229,7 +257,7 @@ def fit_spec(
             verbose=0,
         )
         stopped = stop_asked()
-    stopped_early = not stopped and bool(history) and len(history) < spec.epochs
+    stopped_early = not stopped and bool(history) and len(history) < spec.epochs - initial_epoch
     test_loss = test_accuracy = None
     if history:
         # The tutorials publish test accuracy; with a validation split (or restored best
@@ -253,7 +281,83 @@ def fit_spec(
         stopped=stopped,
         train_images=train_images,
         validation_images=validation_images,
+        stop_reason=verdict.get("reason"),
     )
+
+
+# --- divergence: a learning rate too high for the network ---------------------------------------
+DIVERGED_PREFIX = "diverged:"
+# Ten classes: guessing gets one in ten. Below 1.5x that after an epoch, nothing was learned.
+CHANCE_LIMIT = 1.5 / NUM_CLASSES
+
+
+def divergence_error(kind: str) -> str:
+    """The run's `error` text when training diverged: "nan" (the loss overflowed) or "chance"
+    (accuracy at chance while the loss grew). English; pages translate it by its kind."""
+    what = {
+        "nan": "the loss became infinite or not a number",
+        "chance": "the loss grew while accuracy stayed at chance",
+    }[kind]
+    return f"{DIVERGED_PREFIX}{kind}: {what}; the learning rate is too high for this network."
+
+
+def divergence_kind(error: str | None) -> str | None:
+    """The kind, "nan" or "chance", when `error` says the run diverged (divergence_error)."""
+    if not error or not error.startswith(DIVERGED_PREFIX):
+        return None
+    kind = error.removeprefix(DIVERGED_PREFIX).split(":", 1)[0]
+    return kind if kind in ("nan", "chance") else None
+
+
+def suggested_learning_rate(spec: RunSpec) -> float:
+    """A learning rate to try after divergence: a tenth of the spec's, one significant digit."""
+    rate = spec.learning_rate / 10
+    return float(f"{rate:.1g}")
+
+
+def divergence_callback(verdict: dict[str, Any]) -> Any:
+    """A Keras callback that stops a diverging run and writes why into verdict["reason"].
+
+    Diverging: a batch's loss is NaN or infinite (stops at once), or an epoch ends with training
+    accuracy at chance and a loss higher than where it started (the previous epoch's loss; in
+    the first epoch, the first batch's).
+    """
+    import keras
+
+    class DivergenceCallback(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.reference: float | None = None  # the loss the next epoch must not exceed
+
+        def _stop(self, kind: str) -> None:
+            verdict.setdefault("reason", divergence_error(kind))
+            self.model.stop_training = True
+
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            loss = (logs or {}).get("loss")
+            if loss is None:
+                return
+            loss = float(loss)
+            if not math.isfinite(loss):
+                self._stop("nan")
+            elif self.reference is None:
+                self.reference = loss
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            logs = logs or {}
+            loss, accuracy = logs.get("loss"), logs.get("accuracy")
+            if loss is None:
+                return
+            loss = float(loss)
+            if not math.isfinite(loss):
+                self._stop("nan")
+                return
+            grew = self.reference is not None and loss > self.reference
+            if grew and accuracy is not None and float(accuracy) < CHANCE_LIMIT:
+                self._stop("chance")
+            self.reference = loss
+
+    return DivergenceCallback()
 
 
 def _progress_callback(
@@ -264,8 +368,9 @@ def _progress_callback(
     on_progress: Callable[[dict[str, float]], None] | None,
     on_epoch: Callable[[dict[str, float]], None] | None,
     should_stop: Callable[[], bool],
+    extras: dict[str, Any] | None = None,
 ) -> Any:
-    """A Keras callback that reports batch progress and each epoch's figures."""
+    """A Keras callback that reports batch progress and each epoch's figures (and `extras`)."""
     import keras
 
     class ProgressCallback(keras.callbacks.Callback):
@@ -303,6 +408,9 @@ def _progress_callback(
                 value = logs.get(name)
                 row[name] = float(value) if value is not None else math.nan
             row["seconds"] = time.monotonic() - self.epoch_started
+            if extras:
+                row.update(extras)  # diagnostics, lr, ...: filled by the callbacks before this one
+                extras.clear()
             history.append(row)
             if on_epoch is not None:
                 on_epoch(dict(row))

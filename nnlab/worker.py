@@ -1,9 +1,11 @@
 """A worker process of the classroom engine: TensorFlow lives here, never in the app.
 
 `nnlab.engine.Engine` starts `worker_main` with the spawn start method and talks to it over one
-duplex pipe: jobs go in (train a spec, load an uploaded model file), events come out (ready,
-started, progress, epoch, done, loaded). The app stops a run by writing the job's number into a
-shared integer the worker reads after every batch, so a stop needs no message round trip.
+duplex pipe: jobs go in (train a spec, load an uploaded model file, run the learning-rate test),
+events come out (ready, started, progress, epoch, paused, done, task_done). While a run trains,
+the engine may send ("control", job, {"pause": bool} or {"learning_rate": x}); see
+`JobControls`. The app stops a run by writing the job's number into a shared integer the worker
+reads after every batch, so a stop needs no message round trip.
 
 One pipe per worker rather than one queue shared by all: a worker killed in the middle of a
 write to a shared queue would leave its lock held and silence every other worker; a pipe only
@@ -79,12 +81,75 @@ def _error_text(error: BaseException) -> str:
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
+class JobControls:
+    """What the engine tells a worker while it trains one job: pause, resume, a new learning rate.
+
+    The engine writes ("control", job_no, {...}) to the worker's pipe; the worker reads it after
+    every batch (one poll, no wait). While paused the worker waits here, inside the batch loop,
+    so the model, the optimizer and the data pipeline stay as they were; a stop ends the pause.
+    """
+
+    def __init__(self, connection: Any, stop_value: Any, job_no: int) -> None:
+        self.connection = connection
+        self.stop_value = stop_value
+        self.job_no = job_no
+        self.paused = False
+        self.exit_after_job = False  # the engine said goodbye (None) while this job ran
+        self._learning_rate: float | None = None
+
+    def stopped(self) -> bool:
+        """True once the engine asked this job to stop (or the worker to exit)."""
+        return self.stop_value.value == self.job_no or self.exit_after_job
+
+    def _read(self, timeout: float = 0.0) -> None:
+        while self.connection.poll(timeout):
+            timeout = 0.0
+            message = self.connection.recv()
+            if message is None:
+                self.exit_after_job = True
+                continue
+            kind, job_no, payload = message
+            if kind != "control" or job_no != self.job_no:
+                continue  # a late message for a job that already ended
+            if "learning_rate" in payload:
+                self._learning_rate = float(payload["learning_rate"])
+            if "pause" in payload and bool(payload["pause"]) != self.paused:
+                self.paused = bool(payload["pause"])
+                self.connection.send(("paused", self.job_no, {"paused": self.paused}))
+
+    def should_stop(self) -> bool:
+        """Read waiting messages; wait here while paused; True when the job must end now."""
+        self._read()
+        while self.paused and not self.stopped():
+            self._read(timeout=0.25)  # blocks on the pipe: a resume wakes it at once
+        return self.stopped()
+
+    def commands(self) -> dict[str, Any] | None:
+        """A learning rate the engine set since the last call, as fit_spec's control() wants."""
+        if self._learning_rate is None:
+            return None
+        command, self._learning_rate = {"learning_rate": self._learning_rate}, None
+        return command
+
+
 def _train_job(
-    connection: Any, stop_value: Any, job_no: int, spec_json: str, label: str
+    connection: Any,
+    stop_value: Any,
+    job_no: int,
+    spec_json: str,
+    label: str,
+    options: dict[str, Any] | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """Train one spec, sending started / progress / epoch events; return the done event."""
+    """Train one spec, sending started / progress / epoch events; return the done event.
+
+    options: "initial_model_bytes" and "initial_epoch" continue a run from its saved model
+    (the history goes on from that epoch); "extra_train" = (images, labels) adds examples to the
+    training data (a class's own handwriting when fine-tuning).
+    """
     from nnlab.spec import RunSpec
 
+    options = options or {}
+    controls = JobControls(connection, stop_value, job_no)
     result_fields: dict[str, Any] = {"status": "failed", "error": None}
     try:
         spec = RunSpec.from_json(spec_json)
@@ -114,16 +179,14 @@ def _train_job(
         def on_epoch(row: dict[str, float]) -> None:
             connection.send(("epoch", job_no, row))
 
-        def should_stop() -> bool:
-            return stop_value.value == job_no
-
         fit = fit_spec(
             spec,
             dataset,
             on_start=on_start,
             on_progress=on_progress,
             on_epoch=on_epoch,
-            should_stop=should_stop,
+            should_stop=controls.should_stop,
+            **_fit_options(options, controls),
         )
         from nnlab.model_io import model_file_bytes
         from nnlab.network import network_from_keras
@@ -135,8 +198,9 @@ def _train_job(
             dataset_name=spec.dataset,
         )
         result_fields = {
-            "status": "stopped" if fit.stopped else "finished",
-            "error": None,
+            # A run that stopped itself (divergence) ends "stopped", its reason in `error`.
+            "status": "stopped" if fit.stopped or fit.stop_reason else "finished",
+            "error": fit.stop_reason,
             "test_loss": fit.test_loss,
             "test_accuracy": fit.test_accuracy,
             "stopped_early": fit.stopped_early,
@@ -148,7 +212,39 @@ def _train_job(
     except Exception as error:  # the run must report every failure, never die silently
         result_fields = {"status": "failed", "error": _error_text(error)}
     result_fields["ended_at"] = time.time()
+    result_fields["exit_after_job"] = controls.exit_after_job
     return "done", result_fields
+
+
+def _fit_options(options: dict[str, Any], controls: JobControls) -> dict[str, Any]:
+    """fit_spec's keyword arguments for a job's options (only those the job uses)."""
+    import inspect
+
+    from nnlab.training import fit_spec
+
+    fit_options: dict[str, Any] = {"control": controls.commands}
+    for name in ("initial_model_bytes", "initial_epoch", "extra_train"):
+        if options.get(name) is not None:
+            fit_options[name] = options[name]
+    accepted = inspect.signature(fit_spec).parameters  # LEAD-TEMP until fit_spec has them all
+    return {name: value for name, value in fit_options.items() if name in accepted}
+
+
+def _lr_find_job(spec_json: str) -> tuple[str, dict[str, Any]]:
+    """The learning-rate range test for a spec: loss against a growing rate, and a suggestion."""
+    try:
+        from nnlab.datasets import load_dataset
+        from nnlab.diagnostics import lr_range_test
+        from nnlab.spec import RunSpec
+
+        spec = RunSpec.from_json(spec_json)
+        reply: dict[str, Any] = dict(lr_range_test(spec, load_dataset(spec.dataset)))
+        reply["error"] = None
+    except ValueError as error:
+        reply = {"error": str(error) or "The learning-rate test could not run."}
+    except Exception as error:  # a failed test must come back as a message, not a dead worker
+        reply = {"error": f"The learning-rate test failed ({_error_text(error)})."}
+    return "task_done", reply
 
 
 def _load_model_job(data: bytes, filename: str, dataset_name: str) -> tuple[str, dict[str, Any]]:
@@ -194,17 +290,22 @@ def worker_main(
         if job is None:
             return
         kind, job_no, *arguments = job
+        exit_after_job = False
         if kind == "train":
             event, payload = _train_job(connection, stop_value, job_no, *arguments)
+            exit_after_job = bool(payload.pop("exit_after_job", False))
+        elif kind == "lr_find":
+            event, payload = _lr_find_job(*arguments)
         else:
             event, payload = _load_model_job(*arguments)
+            event = "task_done"
         jobs_done += 1
         # Decided before the reply, so the engine never hands a job to a worker that is leaving.
-        retire = jobs_done >= runs_per_worker or resident_mb() > memory_mb
+        retire = jobs_done >= runs_per_worker or resident_mb() > memory_mb or exit_after_job
         payload["retire"] = retire
         try:
             connection.send((event, job_no, payload))
         except (BrokenPipeError, OSError):
             return
-        if retire:
+        if retire or exit_after_job:
             return

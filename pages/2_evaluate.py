@@ -9,11 +9,14 @@ import pandas as pd
 import streamlit as st
 
 import nnlab
+from nnlab import formatting
 from nnlab.datasets import load_dataset
 from pages import _state as state
-from pages._charts import confusion_chart
-from pages._common import preset_title, t
+from pages._charts import confusion_chart, look_for
+from pages._class_handwriting import class_handwriting_section
+from pages._common import is_projector, preset_title, t
 from pages._data import dataset_summary
+from pages._evaluate_robust import show_robustness
 from pages._evaluate_samples import filter_key, show_samples
 from pages._lab import engine, store_notices
 from pages._models import (
@@ -69,9 +72,7 @@ def cached_evaluation(choice: ModelChoice, dataset: Any, run: Any | None) -> Any
     return cache[key]
 
 
-def percent(value: float) -> str:
-    """0.9804 -> '98.04%'."""
-    return f"{value:.2%}" if value is not None and math.isfinite(value) else "–"
+percent = formatting.percent  # one format for every page: '98.0%'
 
 
 def published_reference(run: Any | None) -> tuple[str, float, str, bool] | None:
@@ -107,7 +108,7 @@ def show_figures(evaluation: Any, run: Any | None) -> None:
             )
         )
     with columns[1]:
-        st.metric(t("evaluate.test_loss"), f"{evaluation.loss:.4f}")
+        st.metric(t("evaluate.test_loss"), formatting.loss(evaluation.loss))
         st.caption(t(f"evaluate.loss.{evaluation.loss_name}"))
     if history:
         last = history[-1]
@@ -155,6 +156,7 @@ def show_confusion_and_table(evaluation: Any) -> None:
                 true_title=t("evaluate.true_class"),
                 predicted_title=t("evaluate.predicted_class"),
                 count_title=t("evaluate.count"),
+                look=look_for(is_projector()),
             ),
             on_select="rerun",
             selection_mode="cell",
@@ -231,8 +233,10 @@ def main() -> None:
     show_figures(evaluation, run)
     st.divider()
     show_confusion_and_table(evaluation)
+    class_handwriting_section(choice, evaluation)  # class members: our class's handwriting
     st.divider()
     show_samples(evaluation, dataset.x_test)
+    show_robustness(choice, dataset)
 
 
 main()

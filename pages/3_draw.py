@@ -1,4 +1,9 @@
-"""Draw: a digit on the canvas (or a photo) -> the 28x28 image the model sees -> its prediction."""
+"""Draw: a digit on the canvas (or a photo) -> the 28x28 image the model sees -> its prediction.
+
+Laid out for a 1366x768 laptop: the canvas and the prediction side by side at the top, settings
+under the canvas, explanations below and in expanders. Clear empties the canvas in the browser
+(pages/_browser.py), so a stroke drawn right after it is never lost.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,25 @@ import numpy as np
 import streamlit as st
 
 from nnlab.datasets import CLASS_NAMES
-from nnlab.drawing import class_probabilities, preprocess_drawing, preprocess_photo
+from nnlab.drawing import (
+    ImageFileError,
+    class_probabilities,
+    preprocess_drawing,
+    preprocess_photo,
+)
 from nnlab.inside import png_data_url
 from nnlab.registry import DATASETS
 from pages import _state as state
+from pages._browser import canvas_clear_button
 from pages._charts import class_probability_bars
+from pages._class_handwriting import contribute_drawing
 from pages._common import t
+from pages._draw_explain import digit_notice, explain_drawing
 from pages._lab import store_notices
 from pages._models import ModelChoice, model_upload_widget, pick_model_or_explain
 
 CANVAS_SIDE = 280
+CANVAS_BOX = "draw_canvas_box"  # the container the canvas is fitted to (and cleared in)
 COLOURS = {"light_on_dark": ("#000000", "#FFFFFF"), "dark_on_light": ("#FFFFFF", "#000000")}
 
 
@@ -30,37 +44,37 @@ def canvas_image() -> np.ndarray | None:
     """The canvas with its controls; returns its RGBA pixels (None before the first stroke)."""
     from streamlit_drawable_canvas import st_canvas
 
-    width = st.slider(t("draw.stroke_width"), 6, 40, 20, key="draw_stroke_width")
-    scheme = st.selectbox(
+    # Read before the canvas is drawn (the widgets sit below it): their values from last run.
+    width = st.session_state.get("draw_stroke_width", 20)
+    scheme = st.session_state.get("draw_colours", next(iter(COLOURS)))
+    background, ink = COLOURS[scheme]
+    with st.container(key=CANVAS_BOX):
+        st.space("small")  # room for the canvas toolbar, which floats just above the canvas
+        result = st_canvas(
+            stroke_width=width,
+            stroke_color=ink,
+            background_color=background,
+            height=CANVAS_SIDE,
+            width=CANVAS_SIDE,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            update_streamlit=True,
+            key=f"draw_canvas_{scheme}",
+        )
+    canvas_clear_button(t("draw.clear"), CANVAS_BOX, CANVAS_SIDE)
+    width_column, colour_column = st.columns(2)
+    width_column.slider(t("draw.stroke_width"), 6, 40, 20, key="draw_stroke_width")
+    colour_column.selectbox(
         t("draw.colours"),
         list(COLOURS),
         format_func={name: t(f"draw.colours_{name}") for name in COLOURS}.get,
         key="draw_colours",
     )
-    background, ink = COLOURS[scheme]
-    st.space("medium")  # room for the canvas toolbar, which floats just above the canvas
-    clears = state.CANVAS_GENERATION.get()
-    result = st_canvas(
-        stroke_width=width,
-        stroke_color=ink,
-        background_color=background,
-        height=CANVAS_SIDE,
-        width=CANVAS_SIDE,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        update_streamlit=True,
-        key=f"draw_canvas_{scheme}_{clears}",
-    )
-    if st.button(t("draw.clear"), icon=":material/delete:", key="draw_clear"):
-        state.CANVAS_GENERATION.set(clears + 1)
-        state.CURRENT_DRAWING.pop()
-        st.rerun()
-    st.caption(t("draw.toolbar_help"))
     return result.image_data
 
 
-def photo_image() -> tuple[np.ndarray | None, bool]:
-    """(the uploaded photo as a 28x28 image or None, whether a file was given)."""
+def photo_image() -> np.ndarray | None:
+    """The uploaded photo as a 28x28 image, or None (with a message saying why)."""
     upload = st.file_uploader(
         t("draw.photo_file"),
         type=["png", "jpg", "jpeg"],
@@ -70,22 +84,20 @@ def photo_image() -> tuple[np.ndarray | None, bool]:
     )
     if upload is None:
         st.info(t("draw.photo_prompt"), icon=":material/photo_camera:")
-        return None, False
+        return None
     try:
         image = preprocess_photo(upload.getvalue())
-    except ValueError as error:
-        st.error(t("draw.photo_failed", error=error))
-        return None, True
+    except ImageFileError as error:
+        st.error(t("draw.photo_failed", error=t(error.key, **error.values)))
+        return None
     if image is None:
         st.warning(t("draw.photo_blank"), icon=":material/image_not_supported:")
-    return image, True
+    return image
 
 
 def show_prediction(choice: ModelChoice, image: np.ndarray) -> None:
-    """The metric, the 28x28 input and the probability bars."""
-    threshold = st.slider(
-        t("draw.threshold"), 0.3, 0.95, 0.6, 0.05, help=t("draw.threshold_help"), key="draw_sure"
-    )
+    """The metric, the 28x28 input, the probability bars and the "sure from" setting."""
+    threshold = st.session_state.get("draw_sure", 0.6)
     started = time.perf_counter()
     try:
         probabilities = class_probabilities(choice.network, image)[0]
@@ -97,7 +109,7 @@ def show_prediction(choice: ModelChoice, image: np.ndarray) -> None:
     best = int(np.argmax(probabilities))
     confidence = float(probabilities[best])
     sure = confidence >= threshold
-    left, right = st.columns([1, 1])
+    left, right = st.columns([3, 2])
     with left:
         st.metric(
             t("draw.prediction"),
@@ -116,8 +128,8 @@ def show_prediction(choice: ModelChoice, image: np.ndarray) -> None:
                 )
             )
     with right:
-        pixels = np.kron(np.round(image * 255).astype(np.uint8), np.ones((5, 5), np.uint8))
-        st.image(png_data_url(pixels), caption=t("draw.model_sees"))
+        pixels = np.kron(np.round(image * 255).astype(np.uint8), np.ones((4, 4), np.uint8))
+        st.image(png_data_url(pixels), caption=t("draw.model_sees"), width=112)
     chart = class_probability_bars(
         probabilities,
         names,
@@ -126,29 +138,33 @@ def show_prediction(choice: ModelChoice, image: np.ndarray) -> None:
         probability_title=t("draw.probability"),
     )
     st.altair_chart(chart, width="stretch")
+    st.slider(
+        t("draw.threshold"), 0.3, 0.95, 0.6, 0.05, help=t("draw.threshold_help"), key="draw_sure"
+    )
     st.caption(t("draw.latency", ms=f"{milliseconds:.1f}"))
     st.page_link("pages/4_inside.py", label=t("draw.inside_link"), icon=":material/biotech:")
 
 
 st.title(f":material/draw: {t('draw.title')}")
-st.caption(t("draw.intro"))
 store_notices()
-chosen = choose_model()
-model_upload_widget("draw_model_upload")
+model_column, source_column = st.columns(2, vertical_alignment="bottom")
+with model_column:
+    chosen = choose_model()
+with source_column:
+    source = st.segmented_control(
+        t("draw.source"),
+        ["canvas", "photo"],
+        format_func={name: t(f"draw.source_{name}") for name in ("canvas", "photo")}.get,
+        default="canvas",
+        key="draw_source",
+    )
 if chosen is not None and not DATASETS[chosen.dataset_name].handwritten_digits:
     st.warning(t("draw.fashion_note"), icon=":material/checkroom:")
 
-source = st.segmented_control(
-    t("draw.source"),
-    ["canvas", "photo"],
-    format_func={name: t(f"draw.source_{name}") for name in ("canvas", "photo")}.get,
-    default="canvas",
-    key="draw_source",
-)
 input_column, result_column = st.columns([1, 1], gap="large")
 with input_column:
     if source == "photo":
-        drawing, _ = photo_image()
+        drawing = photo_image()
     else:
         try:
             drawing = preprocess_drawing(canvas_image())
@@ -160,7 +176,17 @@ with result_column:
         if source != "photo":
             st.info(t("draw.prompt"), icon=":material/draw:")
             st.caption(t("draw.prompt_detail"))
+            state.CURRENT_DRAWING.pop()  # cleared (or nothing drawn yet): nothing to look inside
     else:
         state.CURRENT_DRAWING.set(drawing)
         if chosen is not None:
+            digit_notice(chosen, drawing)
             show_prediction(chosen, drawing)
+        contribute_drawing(drawing, chosen)  # class members: add it to the class's set
+if drawing is not None and chosen is not None:
+    explain_drawing(chosen, drawing)
+
+with st.expander(t("draw.how_title"), icon=":material/help:"):
+    st.markdown(t("draw.intro"))
+    st.caption(t("draw.toolbar_help"))
+model_upload_widget("draw_model_upload")

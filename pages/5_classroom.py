@@ -7,12 +7,29 @@ import streamlit as st
 from nnlab import registry
 from nnlab.challenges import CHALLENGES, Challenge, RunOutcome
 from nnlab.challenges import run_outcomes as score_runs
+from nnlab.classes import (
+    DEFAULT_CAPACITY,
+    DEFAULT_EXPIRY_DAYS,
+    MAX_CAPACITY,
+    MAX_CLASS_NAME,
+    MAX_EXPIRY_DAYS,
+    ClassError,
+)
 from nnlab.i18n import LANGUAGES
 from nnlab.links import SPEC_FIELDS, encode_link, link_url
-from nnlab.presets import PRESETS
-from nnlab.spec import RunSpec
 from pages import _state as state
-from pages._common import lang, preset_title, t
+from pages._class_teacher import (
+    DEFAULT_LOCKS,
+    field_label,
+    join_card,
+    locks_caption,
+    settings_widgets,
+    starting_point_label,
+    starting_points,
+    teacher_link_card,
+)
+from pages._common import lang, t
+from pages._lab import class_store
 from pages._models import lab_runs
 from pages._share import (
     BUILD_PAGE_PATH,
@@ -21,12 +38,6 @@ from pages._share import (
 )
 
 BUILD_PAGE = registry.page("build").file
-DEFAULT_LOCKS = ("dataset", "loss", "optimizer", "learning_rate")
-
-
-def field_label(name: str) -> str:
-    """A RunSpec field's name for people."""
-    return t(f"field.{name}")
 
 
 def run_outcomes() -> list[RunOutcome]:
@@ -63,25 +74,6 @@ def challenges_tab() -> None:
     done = [challenge_card(challenge, outcomes) for challenge in CHALLENGES.values()]
     st.caption(t("classroom.done_count", done=sum(done), total=len(done)))
     st.caption(t("classroom.test_accuracy_note"))
-
-
-def starting_points() -> dict[str, tuple[RunSpec, str | None]]:
-    """What an exercise can start from: the current settings, the defaults, every preset."""
-    choices: dict[str, tuple[RunSpec, str | None]] = {}
-    current = state.CURRENT_SPEC.peek()
-    if current is not None:
-        choices["current"] = current
-    choices["defaults"] = (RunSpec(), None)
-    for key, preset in PRESETS.items():
-        choices[key] = (preset.spec, key)
-    return choices
-
-
-def starting_point_label(key: str) -> str:
-    """A starting point's name for people."""
-    if key in ("current", "defaults"):
-        return t(f"classroom.teacher.{key}")
-    return preset_title(key)
 
 
 def teacher_tab() -> None:
@@ -134,6 +126,78 @@ def teacher_tab() -> None:
     st.link_button(t("classroom.teacher.open"), url, icon=":material/open_in_new:")
 
 
+def create_class_form() -> None:
+    """The teacher's form: name, settings with locks, challenge, expiry and size of a class."""
+    st.markdown(t("teach.create_intro"))
+    name = st.text_input(t("teach.name"), max_chars=MAX_CLASS_NAME, key="class_name")
+    chosen = settings_widgets("class")
+    st.caption(locks_caption(chosen))
+    challenge_labels = {key: t(challenge.title_key) for key, challenge in CHALLENGES.items()}
+    challenge = st.selectbox(
+        t("teach.challenge"),
+        [None, *CHALLENGES],
+        format_func=lambda key: challenge_labels.get(key, t("teach.no_challenge")),
+        key="class_challenge",
+    )
+    days_column, size_column = st.columns(2)
+    expiry_days = days_column.number_input(
+        t("teach.expiry_days"),
+        min_value=1,
+        max_value=int(MAX_EXPIRY_DAYS),
+        value=int(DEFAULT_EXPIRY_DAYS),
+        help=t("teach.expiry_help"),
+        key="class_expiry",
+    )
+    capacity = size_column.number_input(
+        t("teach.capacity"),
+        min_value=1,
+        max_value=MAX_CAPACITY,
+        value=DEFAULT_CAPACITY,
+        key="class_capacity",
+    )
+    if st.button(t("teach.create"), icon=":material/group_add:", type="primary", key="class_go"):
+        try:
+            _info, key = class_store().create_class(
+                name,
+                chosen.spec,
+                preset_key=chosen.preset_key,
+                locked=chosen.locked,
+                hidden=chosen.hidden,
+                challenge_key=challenge,
+                expiry_days=float(expiry_days),
+                capacity=int(capacity),
+            )
+        except ClassError as error:
+            st.error(error.message(lang()), icon=":material/error:")
+            return
+        state.TEACHER_KEY.set(key)
+        st.rerun()
+
+
+def created_class(key: str) -> bool:
+    """The class this session created: code, link, QR, teacher link. False when it is gone."""
+    try:
+        info = class_store().class_for_teacher(key)
+    except ClassError:
+        state.TEACHER_KEY.pop()
+        return False
+    st.success(t("teach.created", name=info.name), icon=":material/check_circle:")
+    join_card(info)
+    teacher_link_card(key)
+    if st.button(t("teach.another"), icon=":material/add:", key="class_another"):
+        state.TEACHER_KEY.pop()
+        st.rerun()
+    return True
+
+
+def class_tab() -> None:
+    """Create a class, or show the one this session created."""
+    key = state.TEACHER_KEY.peek()
+    if key and created_class(key):
+        return
+    create_class_form()
+
+
 def session_exercise_note() -> None:
     """Say so when this session follows a teacher's locks."""
     locked = sorted(state.LOCKED_FIELDS.get())
@@ -153,11 +217,18 @@ def session_exercise_note() -> None:
 st.title(f":material/school: {t('classroom.title')}")
 st.caption(t("classroom.intro"))
 session_exercise_note()
-challenges, teacher, glossary_tab = st.tabs(
-    [t("classroom.tab.challenges"), t("classroom.tab.teacher"), t("classroom.tab.glossary")]
+challenges, class_mode, teacher, glossary_tab = st.tabs(
+    [
+        t("classroom.tab.challenges"),
+        t("classroom.tab.class"),
+        t("classroom.tab.teacher"),
+        t("classroom.tab.glossary"),
+    ]
 )
 with challenges:
     challenges_tab()
+with class_mode:
+    class_tab()
 with teacher:
     teacher_tab()
 with glossary_tab:

@@ -15,10 +15,33 @@ from typing import Any
 import streamlit as st
 
 from nnlab import registry
+from nnlab.datasets import load_dataset
+from nnlab.formatting import count
+from nnlab.model import layer_rows, network_dot
 from nnlab.spec import MAX_HIDDEN_LAYERS, LayerSpec, RunSpec, check_field, field_choices
 from nnlab.spec import field_metadata as metadata
+from nnlab.training import split_sizes
 from pages import _spec_widgets as keys
+from pages._build_diagnostics import augmentation_controls, learning_rate_controls
 from pages._common import is_hidden, is_locked, lang, t
+
+# Build & Train's right-hand column (Train and the live run) stays in view while the settings
+# scroll: sticky under Streamlit's header, scrolling inside itself when taller than the window.
+# On narrow screens Streamlit stacks the columns and the column flows with the page.
+LIVE_COLUMN_CSS = """<style>
+[data-testid="stColumn"]:has(.st-key-b_live_column) { align-self: stretch; }
+[data-testid="stLayoutWrapper"]:has(> .st-key-b_live_column) {
+  position: sticky; top: 3.75rem; z-index: 2;
+}
+.st-key-b_live_column {
+  max-height: calc(100vh - 4.5rem); overflow-y: auto; overflow-x: hidden; padding-right: 0.25rem;
+}
+.st-key-b_live_metrics [data-testid="stMetricValue"] { font-size: 1.75rem; }
+@media (max-width: 640px) {
+  [data-testid="stLayoutWrapper"]:has(> .st-key-b_live_column) { position: static; }
+  .st-key-b_live_column { max-height: none; overflow: visible; }
+}
+</style>"""
 
 
 def _choice_labels(name: str) -> dict[Any, str]:
@@ -106,6 +129,7 @@ def data_controls() -> None:
         spec_field("train_size", keys.TRAIN_SIZE)
     if spec_field("validation", keys.VALIDATION) == "split":
         spec_field("validation_split", keys.VALIDATION_SPLIT)
+    augmentation_controls()
 
 
 def _layer_editor(position: int, layer_id: int, count: int, locked: bool) -> None:
@@ -135,9 +159,15 @@ def _layer_editor(position: int, layer_id: int, count: int, locked: bool) -> Non
         )
         names = ("filters", "kernel_size") if kind == "conv" else ("units",)
         names = ("kind", *names, "activation")
-        for column, name in zip(st.columns(len(names)), names, strict=True):
+        # Two per row: four side by side cut "Conv block" to "Conv bloc" in a laptop's column.
+        columns = st.columns(2)
+        for index, name in enumerate(names):
             spec_field(
-                name, keys.layer_key(layer_id, name), owner=LayerSpec, where=column, locked=locked
+                name,
+                keys.layer_key(layer_id, name),
+                owner=LayerSpec,
+                where=columns[index % 2],
+                locked=locked,
             )
 
 
@@ -170,22 +200,61 @@ def architecture_controls() -> None:
     spec_field("l2_weight_decay", keys.L2_WEIGHT_DECAY, where=left)
 
 
-def training_controls() -> None:
+def _batch_notice(spec: RunSpec | None) -> None:
+    """Say so when the batch is larger than the training images (one step per epoch on all)."""
+    if spec is None:
+        return
+    try:
+        dataset = load_dataset(spec.dataset)
+    except (OSError, ValueError):
+        return  # the Data group already says the data set cannot be loaded
+    train_images, _ = split_sizes(spec, dataset.num_train, dataset.num_test)
+    if spec.batch_size > train_images:
+        st.warning(
+            t(
+                "build.batch_larger_than_data",
+                batch=count(spec.batch_size),
+                train=count(train_images),
+            ),
+            icon=":material/warning:",
+        )
+
+
+def training_controls(spec: RunSpec | None = None) -> None:
     """Loss, optimizer and its settings, epochs, batch size, early stopping and seed."""
-    left, middle, right = st.columns([3, 2, 2])  # the loss names are long
+    spec_field("loss", keys.LOSS)  # a row of its own: the loss names are long
+    left, right = st.columns(2)
     with left:
-        spec_field("loss", keys.LOSS)
         spec_field("optimizer", keys.OPTIMIZER, on_change=_on_optimizer_change)
         spec_field("learning_rate", keys.LEARNING_RATE)
         optimizer = registry.OPTIMIZERS.get(st.session_state.get(keys.OPTIMIZER))
         for name in optimizer.settings if optimizer else ():
             spec_field(name, keys.widget_key(name))
-    with middle:
-        for name in ("epochs", "batch_size", "seed"):
-            spec_field(name, keys.widget_key(name))
     with right:
+        for name in ("epochs", "batch_size"):
+            spec_field(name, keys.widget_key(name))
+        _batch_notice(spec)
+        spec_field("seed", keys.widget_key("seed"))
+    with left:
         if not is_hidden("early_stopping_patience") and _switch(
             "early_stopping_patience", "early_stopping"
         ):
             spec_field("early_stopping_patience", keys.PATIENCE)
             spec_field("restore_best_weights", keys.RESTORE_BEST)
+    learning_rate_controls(spec)
+
+
+def network_preview(spec: RunSpec) -> None:
+    """The network's parameter count, diagram and layer table (plain text: nothing truncated)."""
+    st.metric(t("build.preview.parameters"), count(spec.parameter_count()))
+    st.graphviz_chart(network_dot(spec, lang()), width="content")
+    rows = [
+        {
+            t("build.preview.layer"): row["layer"],
+            t("build.preview.type"): row["type"],
+            t("build.preview.output_shape"): row["output_shape"],
+            t("build.preview.params"): count(row["params"]),
+        }
+        for row in layer_rows(spec)
+    ]
+    st.table(rows, hide_index=True)

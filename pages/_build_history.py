@@ -11,11 +11,12 @@ import math
 import pandas as pd
 import streamlit as st
 
+from nnlab.formatting import LOSS_D3, PERCENT_D3, PERCENT_PRINTF, duration
 from nnlab.registry import DATASETS
 from pages import _state as state
-from pages._build_runs import duration, lab_runs, status_text
-from pages._charts import comparison_chart
-from pages._common import t
+from pages._build_runs import lab_runs, status_text
+from pages._charts import comparison_chart, look_for
+from pages._common import is_projector, t
 from pages._state import RunView
 
 METRIC_KEYS = ("val_accuracy", "accuracy", "val_loss", "loss")
@@ -52,7 +53,7 @@ def _on_active_choice() -> None:
 
 def _runs_table(runs: list[RunView]) -> None:
     number = st.column_config.NumberColumn
-    percent = "%.2f%%"
+    percent = PERCENT_PRINTF
     frame = _history_rows(runs)
     for column in ("accuracy", "val_accuracy", "test_accuracy"):
         frame[column] = frame[column] * 100
@@ -61,14 +62,15 @@ def _runs_table(runs: list[RunView]) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "run": st.column_config.TextColumn(t("build.history.run"), width="large"),
-            "dataset": t("build.dataset"),
-            "params": number(t("build.history.params"), format="localized"),
-            "epochs": t("build.metric.epochs"),
+            # The run's name in full; the short columns give it their room.
+            "run": st.column_config.TextColumn(t("build.history.run"), width=320),
+            "dataset": st.column_config.TextColumn(t("build.dataset"), width="small"),
+            "params": number(t("build.history.params"), format="localized", width="small"),
+            "epochs": st.column_config.TextColumn(t("build.metric.epochs"), width="small"),
             "accuracy": number(t("build.metric.accuracy"), format=percent),
             "val_accuracy": number(t("build.metric.val_accuracy"), format=percent),
             "test_accuracy": number(t("build.metric.test_accuracy"), format=percent),
-            "duration": t("build.history.duration"),
+            "duration": st.column_config.TextColumn(t("build.history.duration"), width="small"),
             "status": t("build.history.status"),
         },
     )
@@ -85,8 +87,8 @@ def _compare_runs(by_id: dict[str, RunView], ids: list[str]) -> None:
     new = [run_id for run_id in with_history if run_id not in offered and run_id not in kept]
     state.COMPARED_RUNS.set(new + kept)
     offered.update(with_history)
-    left, right = st.columns([3, 2])
-    chosen = left.multiselect(
+    # One above the other: side by side, the figure switch's labels were cut at 1366 px.
+    chosen = st.multiselect(
         t("build.history.pick_runs"),
         with_history,
         format_func=lambda run_id: by_id[run_id].label,
@@ -94,7 +96,7 @@ def _compare_runs(by_id: dict[str, RunView], ids: list[str]) -> None:
     )
     if "b_compare_metric" not in st.session_state:
         st.session_state["b_compare_metric"] = "val_accuracy"
-    metric = right.segmented_control(
+    metric = st.segmented_control(
         t("build.history.metric"),
         METRIC_KEYS,
         format_func=lambda key: t(f"build.log.{key}"),
@@ -110,7 +112,11 @@ def _compare_runs(by_id: dict[str, RunView], ids: list[str]) -> None:
         ]
         st.altair_chart(
             comparison_chart(
-                rows, metric_title=t(f"build.log.{metric}"), epoch_title=t("build.chart.epoch")
+                rows,
+                metric_title=t(f"build.log.{metric}"),
+                epoch_title=t("build.chart.epoch"),
+                number_format=PERCENT_D3 if metric.endswith("accuracy") else LOSS_D3,
+                look=look_for(is_projector()),
             ),
             width="stretch",
         )

@@ -14,26 +14,25 @@ from typing import Any
 
 import streamlit as st
 
+from nnlab.formatting import duration, loss, percent, seconds
+from pages import _run_controls as run_controls
 from pages import _state as state
+from pages._build_diagnostics import diagnostics_panel
 from pages._build_runs import (
     active_runs,
-    duration,
+    diverged,
+    divergence_notice,
     lab_runs,
-    percent,
     preset_comparison,
     status_text,
     watched_run,
 )
-from pages._charts import curves_spec, markdown_table
-from pages._common import t
+from pages._charts import curves_spec, look_for, markdown_table
+from pages._common import is_projector, t
 from pages._lab import engine, lab_id
 from pages._state import RunView
 
 LOG_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
-
-
-def _loss(value: float | None) -> str:
-    return "–" if value is None or not math.isfinite(value) else f"{value:.4f}"
 
 
 def _stop_button(run: RunView, compact: bool = False) -> None:
@@ -91,9 +90,19 @@ def _run_status_block(run: RunView) -> None:
         if not run.history and not run.progress.get("batch"):
             st.caption(t("build.preparing"))
         _progress(run)
-        _stop_button(run)
+        if run.paused:
+            run_controls.paused_note(run)
+        stop, pause, rate = st.columns(3)
+        with stop:
+            _stop_button(run)
+        with pause:
+            run_controls.pause_button(run)
+        with rate:
+            run_controls.learning_rate_control(run)
     elif status == "failed":
         st.error(t("build.failed", error=run.error or "?"), icon=":material/error:")
+    elif diverged(run):
+        divergence_notice(run)
     elif status == "stopped":
         reason = f" {run.error}" if run.error else ""
         st.warning(
@@ -106,15 +115,18 @@ def _run_status_block(run: RunView) -> None:
             t(key, epochs=len(run.history), duration=duration(run.duration_s)),
             icon=":material/check_circle:",
         )
+    if status in ("finished", "stopped"):
+        run_controls.continue_control(run)
 
 
 def _drawn_parts(run: RunView) -> dict[str, Any]:
     """The run's charts and epoch log, built once per version of its history and language."""
     cache = state.DRAWN_VERSIONS.get()
-    key = (run.run_id, run.version, t("build.chart.loss"))
+    key = (run.run_id, run.version, t("build.chart.loss"), is_projector())
     parts = cache.get(run.run_id)
     if parts is None or parts["key"] != key:
         names = {
+            "look": look_for(is_projector()),
             "epoch_title": t("build.chart.epoch"),
             "train_name": t("build.chart.train"),
             "validation_name": t("build.chart.validation"),
@@ -128,11 +140,11 @@ def _drawn_parts(run: RunView) -> dict[str, Any]:
             [
                 [
                     str(int(row["epoch"])),
-                    _loss(row.get("loss")),
+                    loss(row.get("loss")),
                     percent(row.get("accuracy")),
-                    _loss(row.get("val_loss")),
+                    loss(row.get("val_loss")),
                     percent(row.get("val_accuracy")),
-                    f"{row.get('seconds', math.nan):.1f}",
+                    seconds(row.get("seconds", math.nan)),
                 ]
                 for row in run.history
             ],
@@ -169,25 +181,28 @@ def _live_panel_body() -> None:
     if run is None:
         st.caption(t("build.live.none"))
         return
-    st.markdown(f"#### {run.label}")
+    st.markdown(f"**{run.label}**")  # whole: the column is narrow, a heading would wrap
     # Keyed containers keep each part's identity across the fragment's redraws, so the browser
     # updates them in place instead of briefly showing stale copies.
     with st.container(key="b_live_status"):
         _run_status_block(run)
     final = run.final
-    with st.container(key="b_live_metrics", horizontal=True):
+    # Wraps onto two rows in a laptop's narrow column rather than cutting the labels.
+    with st.container(key="b_live_metrics", horizontal=True, wrap=True):
         st.metric(t("build.metric.epochs"), f"{len(run.history)} / {run.spec.epochs}")
         st.metric(t("build.metric.accuracy"), percent(final["accuracy"]))
         st.metric(t("build.metric.val_accuracy"), percent(final["val_accuracy"]))
-        st.metric(t("build.metric.test_accuracy"), percent(final["test_accuracy"]))
+        if not run.is_active:  # measured at the end: while training, room for the curves
+            st.metric(t("build.metric.test_accuracy"), percent(final["test_accuracy"]))
     with st.container(key="b_live_charts"):
         if run.history:
             parts = _drawn_parts(run)
-            loss_column, accuracy_column = st.columns(2)
-            loss_column.vega_lite_chart(parts["loss"], width="stretch")
-            accuracy_column.vega_lite_chart(parts["accuracy"], width="stretch")
+            # One above the other: each gets the column's whole width.
+            st.vega_lite_chart(parts["loss"], width="stretch")
+            st.vega_lite_chart(parts["accuracy"], width="stretch")
             with st.expander(t("build.log.title"), expanded=False):
                 st.markdown(parts["log"])
+            diagnostics_panel(run)
     if not run.is_active:
         preset_comparison(run)
     for other in (other for other in runs if other.is_active and other.run_id != run.run_id):

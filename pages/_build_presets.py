@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from nnlab import PRESETS
+from nnlab.formatting import percent
 from nnlab.spec import Preset
 from pages import _state as state
 from pages._build_runs import preset_result_caption
@@ -23,7 +24,8 @@ def _published_text(preset: Preset) -> str:
     if not preset.published:
         return t("build.preset.no_published")
     parts = [
-        f"{t(f'build.metric.{metric}')} {value:.2%}" for metric, value in preset.published.items()
+        f"{t(f'build.metric.{metric}')} {percent(value)}"
+        for metric, value in preset.published.items()
     ]
     return t("build.preset.published", figures=" · ".join(parts))
 
@@ -60,3 +62,4 @@ def preset_picker(current_key: str | None) -> None:
             for index, preset in enumerate(presets):
                 with columns[index % len(columns)]:
                     _card(preset, current_key)
+

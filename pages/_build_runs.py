@@ -12,11 +12,16 @@ import math
 import streamlit as st
 
 from nnlab import PRESETS
+from nnlab.datasets import load_dataset
 from nnlab.engine import LabBusy
-from nnlab.spec import RunSpec
-from nnlab.training import describe_spec
+from nnlab.formatting import count, percent, points
+from nnlab.links import format_number
+from nnlab.presets import update_gap
+from nnlab.spec import Preset, RunSpec
+from nnlab.training import describe_spec, divergence_kind, suggested_learning_rate
 from pages import _state as state
-from pages._common import preset_title, t
+from pages._class_join import enforce_locks
+from pages._common import is_locked, preset_title, t
 from pages._lab import engine, lab_id
 from pages._state import RunView
 
@@ -40,6 +45,7 @@ def can_start_run() -> bool:
 
 def start_run(spec: RunSpec, preset_key: str | None) -> str | None:
     """Queue `spec` for training in this lab and make it the watched run; its id, or None."""
+    spec = enforce_locks(spec)  # the last line of defence: the engine trains the locked values
     label = f"#{len(lab_runs()) + 1} · {describe_spec(spec)}"
     try:
         run_id = engine().submit(lab_id(), spec, preset_key=preset_key, label=label)
@@ -60,22 +66,6 @@ def watched_run(runs: list[RunView]) -> RunView | None:
         if run.run_id == active_id:
             return run
     return runs[-1] if runs else None
-
-
-# --- formatting (one format per kind: percent with 2 decimals, loss with 4) --------------------
-
-
-def percent(value: float | None) -> str:
-    """0.98041 -> '98.04%'; a missing figure -> '–'."""
-    return "–" if value is None or not math.isfinite(value) else f"{value:.2%}"
-
-
-def duration(seconds: float | None) -> str:
-    """Seconds as m:ss."""
-    if seconds is None or not math.isfinite(seconds):
-        return "–"
-    seconds = max(0, round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def status_text(run: RunView) -> str:
@@ -107,7 +97,7 @@ def preset_comparison(run: RunView) -> None:
         column.metric(
             t(f"build.metric.{metric}"),
             percent(ours),
-            delta=None if ours is None else f"{(ours - published) * 100:+.2f} pt",
+            delta=None if ours is None else points(ours - published),
             delta_color="normal",
             help=t("build.compare.help"),
         )
@@ -119,6 +109,7 @@ def preset_comparison(run: RunView) -> None:
             if getattr(run.spec, name) != getattr(preset.spec, name)
         ]
         st.caption(t("build.compare.modified", fields=", ".join(differences) or "…"))
+    update_gap_notice(preset, run.spec, key=f"b_match_updates_{run.run_id}")
 
 
 def preset_result_caption(preset_key: str) -> str | None:
@@ -136,3 +127,62 @@ def preset_result_caption(preset_key: str) -> str | None:
                 published=percent(published),
             )
     return None
+
+
+def update_gap_notice(preset: Preset, spec: RunSpec, *, key: str) -> None:
+    """Why `spec` learns less than the tutorial on the data at hand (fewer weight updates, not
+    fewer images) and one click to the epochs that match the tutorial's updates."""
+    try:
+        available = load_dataset(spec.dataset).num_train
+    except (OSError, ValueError):
+        return
+    gap = update_gap(preset, spec, available)
+    if gap is None:
+        return
+    st.info(
+        t(
+            "build.updates.why",
+            epochs=spec.epochs,
+            train=count(gap.train_images),
+            batch=count(spec.batch_size),
+            ours=count(gap.run_updates),
+            tutorial_images=count(gap.tutorial_images),
+            tutorial=count(gap.tutorial_updates),
+        ),
+        icon=":material/lightbulb:",
+    )
+    if is_locked("epochs") or gap.matching_epochs <= spec.epochs:
+        return
+    updates = gap.matching_epochs * (gap.run_updates // spec.epochs)
+    label = t("build.updates.match", epochs=gap.matching_epochs, updates=count(updates))
+    if st.button(label, key=key, icon=":material/fast_forward:"):
+        state.PENDING_SPEC.set((spec.replace(epochs=gap.matching_epochs), preset.key))
+        st.rerun(scope="app")  # the widgets take the new epochs at the top of the page
+
+
+# --- divergence ---------------------------------------------------------------------------------
+
+
+def diverged(run: RunView) -> bool:
+    """True when the run stopped itself because its loss blew up (nnlab.training)."""
+    return run.status == "stopped" and divergence_kind(run.error) is not None
+
+
+def divergence_notice(run: RunView) -> None:
+    """ "The learning rate is too high for this network", why, and one click to a tenth of it."""
+    kind = divergence_kind(run.error) or "nan"
+    final_accuracy = run.final.get("accuracy")
+    why = t(f"build.diverged.{kind}", accuracy=percent(final_accuracy))
+    suggestion = format_number(suggested_learning_rate(run.spec))
+    st.error(
+        t("build.diverged", why=why, epochs=len(run.history), suggestion=suggestion),
+        icon=":material/trending_up:",
+    )
+    if not is_locked("learning_rate") and st.button(
+        t("build.diverged.use", suggestion=suggestion),
+        key=f"b_lower_rate_{run.run_id}",
+        icon=":material/south:",
+    ):
+        lower = run.spec.replace(learning_rate=suggested_learning_rate(run.spec))
+        state.PENDING_SPEC.set((lower, run.preset_key))
+        st.rerun(scope="app")  # the widgets take the new rate at the top of the page

@@ -7,16 +7,51 @@ where building an Altair chart costs tens. Texts come in already translated.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
-LIVE_CHART_HEIGHT = 240
+from nnlab.formatting import LOSS_D3, PERCENT_D3
+
 TRAIN_COLOUR = "#4f46e5"
 VALIDATION_COLOUR = "#f97316"
+
+
+@dataclass(frozen=True)
+class ChartLook:
+    """How big a chart is drawn: plot height in pixels and its text sizes."""
+
+    height: int  # the plot area itself; titles, axes and legend come on top
+    label_size: int  # axis labels, legend entries
+    title_size: int  # axis and chart titles
+
+
+NORMAL_LOOK = ChartLook(height=150, label_size=13, title_size=14)
+# Projector mode: read from the back of a classroom (a 1920x1080 projector, 20+ px text).
+PROJECTOR_LOOK = ChartLook(height=320, label_size=22, title_size=24)
+
+
+def look_for(projector: bool) -> ChartLook:
+    """The chart look of the display mode."""
+    return PROJECTOR_LOOK if projector else NORMAL_LOOK
+
+
+def vega_config(look: ChartLook) -> dict[str, Any]:
+    """Vega-Lite `config` text sizes for `look` (Altair: `chart.configure(**config)`)."""
+    return {
+        "axis": {"labelFontSize": look.label_size, "titleFontSize": look.title_size},
+        "legend": {
+            "labelFontSize": look.label_size,
+            "titleFontSize": look.title_size,
+            "symbolSize": look.label_size * 8,
+        },
+        "title": {"fontSize": look.title_size + 2},
+    }
 
 
 def curves_spec(
@@ -27,7 +62,7 @@ def curves_spec(
     epoch_title: str,
     train_name: str,
     validation_name: str,
-    height: int = LIVE_CHART_HEIGHT,
+    look: ChartLook = NORMAL_LOOK,
 ) -> dict[str, Any]:
     """Train and validation `kind` ("loss" or "accuracy") per epoch, as a Vega-Lite spec."""
     values = []
@@ -36,9 +71,16 @@ def curves_spec(
             value = row.get(key)
             if value is not None and value == value:  # NaN (a stopped epoch) is left out
                 values.append({"epoch": row["epoch"], "value": float(value), "data": name})
+    number_format = PERCENT_D3 if kind == "accuracy" else LOSS_D3
+    # The legend sits inside the plot where the curves seldom go (loss falls, accuracy rises):
+    # a legend above the plot costs 60 px of a laptop's height, and the y axis names the chart.
+    corner = "bottom-right" if kind == "accuracy" else "top-right"
     return {
-        "title": title,
-        "height": height,
+        # The height is the plot's own: without "fit-x" Streamlit squeezes title, legend and
+        # axes into it and leaves a 40-70 px plot.
+        "height": look.height,
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "config": vega_config(look),
         "data": {"values": values},
         "mark": {"type": "line", "point": True},
         "encoding": {
@@ -53,6 +95,7 @@ def curves_spec(
                 "type": "quantitative",
                 "title": title,
                 "scale": {"zero": False},
+                "axis": {"format": number_format},
             },
             "color": {
                 "field": "data",
@@ -62,19 +105,29 @@ def curves_spec(
                     "domain": [train_name, validation_name],
                     "range": [TRAIN_COLOUR, VALIDATION_COLOUR],
                 },
-                "legend": {"orient": "top"},
+                "legend": {"orient": corner, "fillColor": "rgba(255, 255, 255, 0.8)"},
             },
             "tooltip": [
                 {"field": "data", "type": "nominal", "title": " "},
                 {"field": "epoch", "type": "quantitative", "title": epoch_title},
-                {"field": "value", "type": "quantitative", "title": title, "format": ".4f"},
+                {
+                    "field": "value",
+                    "type": "quantitative",
+                    "title": title,
+                    "format": number_format,
+                },
             ],
         },
     }
 
 
 def comparison_chart(
-    rows: Sequence[dict[str, Any]], *, metric_title: str, epoch_title: str
+    rows: Sequence[dict[str, Any]],
+    *,
+    metric_title: str,
+    epoch_title: str,
+    number_format: str = LOSS_D3,
+    look: ChartLook = NORMAL_LOOK,
 ) -> alt.Chart:
     """One line per run (rows: run, epoch, value), for comparing runs on one metric."""
     return (
@@ -82,15 +135,25 @@ def comparison_chart(
         .mark_line(point=True)
         .encode(
             x=alt.X("epoch:Q", title=epoch_title, axis=alt.Axis(tickMinStep=1, format="d")),
-            y=alt.Y("value:Q", title=metric_title, scale=alt.Scale(zero=False)),
-            color=alt.Color("run:N", title=None, legend=alt.Legend(orient="bottom", columns=1)),
+            y=alt.Y(
+                "value:Q",
+                title=metric_title,
+                scale=alt.Scale(zero=False),
+                axis=alt.Axis(format=number_format),
+            ),
+            color=alt.Color(
+                "run:N",
+                title=None,
+                legend=alt.Legend(orient="bottom", columns=1, labelLimit=0),  # whole run names
+            ),
             tooltip=[
                 "run:N",
                 alt.Tooltip("epoch:Q", title=epoch_title),
-                alt.Tooltip("value:Q", title=metric_title, format=".4f"),
+                alt.Tooltip("value:Q", title=metric_title, format=number_format),
             ],
         )
-        .properties(height=300)
+        .properties(height=look.height + 100)
+        .configure(**vega_config(look))
     )
 
 
@@ -102,7 +165,12 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def confusion_chart(
-    evaluation: Any, *, true_title: str, predicted_title: str, count_title: str
+    evaluation: Any,
+    *,
+    true_title: str,
+    predicted_title: str,
+    count_title: str,
+    look: ChartLook = NORMAL_LOOK,
 ) -> alt.LayerChart:
     """The confusion matrix as a clickable Altair heatmap with the counts written in."""
     names = list(evaluation.class_names)
@@ -159,7 +227,7 @@ def confusion_chart(
     dark = f"datum.right ? datum.count > {most / 2} : datum.count > {most_wrong / 2}"
     text = (
         base.transform_filter("datum.count > 0")
-        .mark_text(fontSize=12)
+        .mark_text(fontSize=look.label_size)
         .encode(
             text="count:Q",
             color=alt.condition(
@@ -183,7 +251,8 @@ def confusion_chart(
     return (
         alt.layer(wrong, right, text, clicks.add_params(cell))
         .resolve_scale(color="independent")
-        .properties(height=420, width="container")
+        .properties(height=max(420, 2 * look.height), width="container")
+        .configure(**vega_config(look))
     )
 
 
@@ -350,3 +419,174 @@ def class_counts_chart(
         )
         .properties(height=220)
     )
+
+
+# --- the class board (pages/6_class_board.py) -----------------------------------------------------
+
+BOARD_THEMES: dict[str, dict[str, str]] = {
+    # Projector-friendly: strong contrast either way, no thin grey text.
+    "light": {"background": "#ffffff", "text": "#111827", "grid": "#d1d5db"},
+    "dark": {"background": "#0b1020", "text": "#f3f4f6", "grid": "#374151"},
+}
+
+
+def board_chart_config(theme: str, font_size: int = 20) -> dict[str, Any]:
+    """Vega-Lite `config` for a board chart: large text in the board's light or dark colours."""
+    colours = BOARD_THEMES[theme]
+    axis = {
+        "labelFontSize": font_size,
+        "titleFontSize": font_size + 2,
+        "labelColor": colours["text"],
+        "titleColor": colours["text"],
+        "gridColor": colours["grid"],
+        "domainColor": colours["grid"],
+        "tickColor": colours["grid"],
+    }
+    return {
+        "background": colours["background"],
+        "view": {"stroke": colours["grid"]},
+        "axis": axis,
+        "legend": {
+            "labelFontSize": font_size - 2,
+            "titleFontSize": font_size,
+            "labelColor": colours["text"],
+            "titleColor": colours["text"],
+            "symbolSize": font_size * 10,
+            "labelLimit": 260,
+        },
+        "title": {"fontSize": font_size + 4, "color": colours["text"]},
+    }
+
+
+def class_curves_spec(
+    rows: Sequence[dict[str, Any]],
+    *,
+    title: str,
+    epoch_title: str,
+    student_title: str,
+    run_title: str,
+    theme: str = "light",
+    highlight_run: str | None = None,
+    height: int = 380,
+    font_size: int = 20,
+) -> dict[str, Any]:
+    """Validation accuracy per epoch of every run of a class, one line per run, coloured by
+    student (rows: student, run_id, run, epoch, value); `highlight_run` drawn thick."""
+    thick = f"datum.run_id === {json.dumps(highlight_run)}" if highlight_run else "false"
+    students = {row["student"] for row in rows}
+    return {
+        "title": title,
+        "height": height,
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "config": board_chart_config(theme, font_size),
+        "data": {"values": list(rows)},
+        "mark": {"type": "line", "point": {"size": 60}, "strokeWidth": 3},
+        "encoding": {
+            "x": {
+                "field": "epoch",
+                "type": "quantitative",
+                "title": epoch_title,
+                "axis": {"tickMinStep": 1, "format": "d"},
+            },
+            "y": {
+                "field": "value",
+                "type": "quantitative",
+                "title": title,
+                "scale": {"zero": False},
+                "axis": {"format": ".0%"},
+            },
+            "color": {
+                "field": "student",
+                "type": "nominal",
+                "title": student_title,
+                # Thirty students fit beside the chart in two columns of smaller names.
+                "legend": {
+                    "orient": "right",
+                    "columns": 1 if len(students) <= 16 else 2,
+                    "labelFontSize": font_size - 2 if len(students) <= 16 else font_size - 6,
+                    "symbolLimit": 0,
+                    "labelLimit": 120,
+                },
+                "scale": {"scheme": "category20" if len(students) > 10 else "category10"},
+            },
+            "detail": {"field": "run_id", "type": "nominal"},
+            "strokeWidth": {"condition": {"test": thick, "value": 7}, "value": 3},
+            "opacity": {
+                "condition": {
+                    "test": f"{thick} || {json.dumps(highlight_run is None)}",
+                    "value": 1,
+                },
+                "value": 0.35,
+            },
+            "tooltip": [
+                {"field": "student", "type": "nominal", "title": student_title},
+                {"field": "run", "type": "nominal", "title": run_title},
+                {"field": "epoch", "type": "quantitative", "title": epoch_title},
+                {"field": "value", "type": "quantitative", "title": title, "format": ".2%"},
+            ],
+        },
+    }
+
+
+def confusion_matrix_spec(
+    confusion: np.ndarray,
+    class_names: Sequence[str],
+    *,
+    true_title: str,
+    predicted_title: str,
+    theme: str = "light",
+    font_size: int = 18,
+) -> dict[str, Any]:
+    """A confusion matrix as a Vega-Lite heatmap with the counts written in (no selection)."""
+    names = list(class_names)
+    values = [
+        {
+            "true": names[true],
+            "predicted": names[predicted],
+            "count": int(confusion[true, predicted]),
+            "right": true == predicted,
+        }
+        for true in range(len(names))
+        for predicted in range(len(names))
+    ]
+    most = max(1, int(np.max(confusion)))
+    return {
+        "height": 420,
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "config": board_chart_config(theme, font_size),
+        "data": {"values": values},
+        "encoding": {
+            "x": {
+                "field": "predicted",
+                "type": "nominal",
+                "sort": names,
+                "title": predicted_title,
+                "axis": {"orient": "top", "labelAngle": 0},
+            },
+            "y": {"field": "true", "type": "nominal", "sort": names, "title": true_title},
+        },
+        "layer": [
+            {
+                "mark": "rect",
+                "encoding": {
+                    "color": {
+                        "field": "count",
+                        "type": "quantitative",
+                        "scale": {"type": "sqrt", "domain": [0, most], "scheme": "blues"},
+                        "legend": None,
+                    }
+                },
+            },
+            {
+                "transform": [{"filter": "datum.count > 0"}],
+                "mark": {"type": "text", "fontSize": font_size - 4},
+                "encoding": {
+                    "text": {"field": "count", "type": "quantitative"},
+                    "color": {
+                        "condition": {"test": f"datum.count > {most / 3}", "value": "white"},
+                        "value": "#111827",
+                    },
+                },
+            },
+        ],
+    }

@@ -86,3 +86,39 @@ def is_locked(field_name: str) -> bool:
 def is_hidden(field_name: str) -> bool:
     """True when a teacher's link hid this setting (the widget is not shown at all)."""
     return field_name in state.HIDDEN_FIELDS.get()
+
+
+PROJECTOR_PARAM = "projector"  # ?projector=1 opens the app in projector mode
+PROJECTOR_WIDGET_KEY = "projector_choice"
+# Projector mode: every rem-sized text and control grows by a quarter, the main area uses the
+# whole width. Charts grow through pages._charts.PROJECTOR_LOOK (their sizes are in pixels).
+PROJECTOR_CSS = """<style>
+html { font-size: 20px; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
+</style>"""
+
+
+def is_projector() -> bool:
+    """True in projector mode (the sidebar switch, or projector=1 in the first URL)."""
+    current = state.PROJECTOR.peek()
+    if current is None:
+        current = st.query_params.get(PROJECTOR_PARAM) == "1"
+        state.PROJECTOR.set(current)
+    return current
+
+
+def _follow_projector_choice() -> None:
+    state.PROJECTOR.set(bool(st.session_state.get(PROJECTOR_WIDGET_KEY)))
+
+
+def projector_switch() -> None:
+    """The sidebar's projector-mode switch; in projector mode, the larger text style."""
+    st.session_state[PROJECTOR_WIDGET_KEY] = is_projector()
+    st.sidebar.toggle(
+        t("common.projector"),
+        key=PROJECTOR_WIDGET_KEY,
+        on_change=_follow_projector_choice,
+        help=t("common.projector_help"),
+    )
+    if is_projector():
+        st.html(PROJECTOR_CSS)

@@ -57,6 +57,8 @@ def show_sample(evaluation: Any, images: np.ndarray, index: int) -> None:
     top = np.argsort(-evaluation.probabilities[index], kind="stable")[:3]
     top_text = ", ".join(f"{names[c]} {evaluation.probabilities[index, c]:.1%}" for c in top)
     st.caption(t("evaluate.top3", top=top_text))
+    if not getattr(evaluation, "outputs_sum_to_one", True):
+        st.caption(t("evaluate.shares_note"))
 
 
 def show_samples(evaluation: Any, images: np.ndarray) -> None:

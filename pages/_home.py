@@ -9,6 +9,7 @@ import streamlit as st
 
 from nnlab.datasets import DATASET_NAMES
 from nnlab.registry import PAGES
+from pages._class_join import join_box
 from pages._common import t
 from pages._data import source_summary
 
@@ -51,6 +52,7 @@ def render() -> None:
     st.title(":material/neurology: NN Lab")
     st.markdown(f"##### {t('home.tagline')}")
     st.write(t("home.intro"))
+    join_box()  # a student with a class code joins here
     _page_links()
     data_column, curriculum_column = st.columns(2, gap="large")
     with data_column:

@@ -18,6 +18,7 @@ from pages import _state as state
 from pages._common import t
 
 if TYPE_CHECKING:
+    from nnlab.classes import ClassStore
     from nnlab.engine import Engine
 
 LAB_PARAM = "lab"
@@ -43,6 +44,13 @@ def engine() -> Engine:
     from nnlab.engine import get_engine
 
     return get_engine(database_url())
+
+
+def class_store() -> ClassStore:
+    """The process-wide class store (nnlab.classes) on the engine's run store."""
+    from nnlab.classes import class_store as store_of
+
+    return store_of(engine().store)
 
 
 def _cookie_lab() -> str | None:

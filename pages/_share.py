@@ -11,10 +11,19 @@ import streamlit as st
 
 from nnlab import registry
 from nnlab.codegen import keras_script, script_filename
-from nnlab.links import DecodedLink, LinkNotice, decode_link, encode_link, link_url
+from nnlab.links import (
+    FIELD_PARAMS,
+    DecodedLink,
+    LinkNotice,
+    decode_link,
+    encode_link,
+    link_url,
+    notice_parts,
+)
+from nnlab.locks import Locks
 from nnlab.spec import RunSpec
 from pages import _state as state
-from pages._common import lang, t
+from pages._common import PROJECTOR_PARAM, is_projector, lang, t
 from pages._lab import LAB_PARAM, lab_id
 
 BUILD_PAGE_PATH = registry.page("build").url_path  # where share links open
@@ -24,13 +33,27 @@ LOCAL_URL = "http://localhost:8501"
 
 
 def notice_text(notice: LinkNotice) -> str:
-    """A link notice in the session's language."""
+    """A link notice in the session's language, the setting named by its label (not `lr`)."""
+    field = FIELD_PARAMS.get(notice.param)
     return t(
         f"share.notice.{notice.kind}",
-        param=notice.param,
+        param=t(f"field.{field}") if field else notice.param,
         value=notice.value,
         fallback=notice.fallback,
     )
+
+
+def notices_summary(notices: list[LinkNotice]) -> str:
+    """One sentence naming, in plain words, every part of a link that could not be used."""
+    names = [
+        t(f"field.{name}")
+        if kind == "field"
+        else t("link.part.unknown", name=name)
+        if kind == "unknown"
+        else t(f"link.part.{kind}")
+        for kind, name in notice_parts(notices)
+    ]
+    return t("link.garbled", parts=", ".join(names))
 
 
 def apply_link(decoded: DecodedLink) -> None:
@@ -41,6 +64,11 @@ def apply_link(decoded: DecodedLink) -> None:
         state.PENDING_SPEC.set((decoded.spec, decoded.preset_key))
         state.LOCKED_FIELDS.set(set(decoded.locked))
         state.HIDDEN_FIELDS.set(set(decoded.hidden))
+        # The link's values are the locked ones: a preset or challenge cannot change them later.
+        fixed = decoded.locked or decoded.hidden
+        state.LINK_LOCKS.set(
+            Locks(decoded.spec, decoded.locked, decoded.hidden, "link") if fixed else None
+        )
 
 
 def restore_from_link() -> None:
@@ -50,9 +78,10 @@ def restore_from_link() -> None:
     state.LINK_RESTORED.set(True)
     decoded = decode_link(st.query_params.to_dict())
     apply_link(decoded)
-    for notice in decoded.notices:
-        # Long enough to read; the same notices stay listed under "Share these settings".
-        st.toast(notice_text(notice), icon=":material/warning:", duration="long")
+    if decoded.notices:
+        # One notice for the whole link, however garbled; the details stay listed under
+        # "Share these settings".
+        st.toast(notices_summary(list(decoded.notices)), icon=":material/warning:", duration="long")
     state.LINK_NOTICES.set(list(decoded.notices))
 
 
@@ -94,6 +123,8 @@ def share_controls(spec: RunSpec, preset_key: str | None) -> None:
     # The address bar also keeps the student's lab (a reload must find the runs); the link
     # offered for sharing never carries it.
     address = {**params, LAB_PARAM: lab_id()}
+    if is_projector():
+        address[PROJECTOR_PARAM] = "1"  # a reload stays in projector mode
     if st.query_params.to_dict() != address:
         st.query_params.from_dict(address)
     url = link_url(app_base_url(), params, page=BUILD_PAGE_PATH)
@@ -109,7 +140,7 @@ def share_controls(spec: RunSpec, preset_key: str | None) -> None:
         notices = state.LINK_NOTICES.get()
         if notices:
             st.warning(
-                t("share.notices_title")
+                notices_summary(notices)
                 + "\n\n"
                 + "\n".join(f"- {notice_text(n)}" for n in notices),
                 icon=":material/warning:",
@@ -159,6 +190,10 @@ EXPLAINED_TOPICS = (
     "l2",
     "early_stopping",
     "parameters",
+    "lr_schedule",  # these four: nnlab/locales/learn.py
+    "augmentation",
+    "diagnostics",
+    "hidden_map",
 )
 
 

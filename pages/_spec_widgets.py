@@ -44,6 +44,16 @@ SNAPSHOT_KEY = "build_snapshot"  # not a widget key: Streamlit never drops it
 DEFAULT_TRAIN_SIZE = 1_000  # offered when the student switches "all images" off
 DEFAULT_PATIENCE = 2
 LAYER_FIELDS = ("kind", "units", "filters", "kernel_size", "activation")
+# Schedule and augmentation settings (pages/_build_diagnostics.py): widget key = PREFIX + name.
+LEARN_FIELDS = (
+    "lr_schedule",
+    "lr_decay_factor",
+    "lr_decay_epochs",
+    "augment_shift",
+    "augment_rotation",
+    "augment_zoom",
+    "augment_noise",
+)
 
 
 def widget_key(field_name: str) -> str:
@@ -95,6 +105,9 @@ def load_spec(spec: RunSpec, preset_key: str | None = None) -> None:
     state[PATIENCE] = spec.early_stopping_patience or DEFAULT_PATIENCE
     state[RESTORE_BEST] = spec.restore_best_weights
     state[SEED] = spec.seed
+    for name in LEARN_FIELDS:  # float widgets need floats, even for a link's "0"
+        value = getattr(spec, name)
+        state[PREFIX + name] = float(value) if name.startswith(("augment", "lr_decay_f")) else value
     state[PRESET_KEY] = preset_key
     remember()
 
@@ -140,7 +153,12 @@ def read_spec() -> RunSpec:
         "restore_best_weights": bool(state.get(RESTORE_BEST, True)),
         "seed": state.get(SEED),
     }
+    values.update({name: state.get(PREFIX + name) for name in LEARN_FIELDS})
     defaults = RunSpec()
+    schedule = registry.LR_SCHEDULES.get(values["lr_schedule"])
+    for name in registry.schedule_settings():  # settings the schedule does not take: defaults
+        if schedule is None or name not in schedule.settings:
+            values[name] = getattr(defaults, name)
     # Settings the optimizer does not take (SGD's momentum...) have no widget: their defaults.
     for name in registry.optimizer_settings():
         values[name] = state.get(widget_key(name)) if name in taken else getattr(defaults, name)

@@ -62,6 +62,8 @@ def _false() -> bool:
 LANGUAGE: Slot[str | None] = Slot("lang", _none)  # "en" / "ko", from the URL on first read
 LAB_ID: Slot[str | None] = Slot("lab_id", _none)  # the student's lab (runs live there)
 LAB_NOTICE: Slot[str | None] = Slot("lab_notice", _none)  # why a lab from the URL was not used
+# Projector mode (large charts and text): None until read from the URL's projector=1
+PROJECTOR: Slot[bool | None] = Slot("projector_mode", _none)
 COOKIE_LAB: Slot[str | None] = Slot("lab_cookie_written", _none)  # lab id this session stored
 
 # --- teacher links and share links --------------------------------------------------------------
@@ -92,13 +94,35 @@ CLICKED_CELL: Slot[tuple[int, int] | None] = Slot("evaluate_last_cell", _none)
 SHOWN_FILTERS: Slot[tuple[int, int] | None] = Slot("evaluate_filters", _none)
 SAMPLE_INDEX: Slot[int | None] = Slot("evaluate_sample", _none)
 
+# --- watch it learn (pages/_build_diagnostics.py) -----------------------------------------------
+# the learning-rate test: {"task": engine task id, "result": its reply or None}
+LR_FINDER: Slot[dict[str, Any] | None] = Slot("learn_lr_finder", _none)
+# run_id -> (version, language, chart specs) the diagnostics panel drew last
+DIAGNOSTICS_DRAWN: Slot[dict[str, Any]] = Slot("learn_drawn", dict)
+
 # --- Draw and Inside ----------------------------------------------------------------------------
 CURRENT_DRAWING: Slot[np.ndarray | None] = Slot("current_drawing", _none)  # (28, 28) float32
-CANVAS_GENERATION: Slot[int] = Slot("draw_clear_count", int)  # a new value: a blank canvas
 BATCH_RESULTS: Slot[dict[Any, Any]] = Slot("inside_batch_results", dict)
 
 # --- Classroom ----------------------------------------------------------------------------------
 MEASURED_ACCURACY: Slot[dict[str, float | None]] = Slot("challenge_test_accuracy", dict)
+# The class board (pages/6_class_board.py): the teacher key this session opened (from the URL
+# or the Classroom page's class form), the run shown in detail, and chart specs built per run.
+TEACHER_KEY: Slot[str | None] = Slot("class_teacher_key", _none)
+BOARD_RUN: Slot[str | None] = Slot("class_board_run", _none)
+BOARD_CHARTS: Slot[dict[Any, Any]] = Slot("class_board_charts", dict)
+# Class mode (pages/_class_join.py): the exercise link's locks (nnlab.locks.Locks), the class this
+# lab belongs to as last read from the store, the class step this session loaded, notices.
+LINK_LOCKS: Slot[Any] = Slot("link_locks", _none)
+MEMBERSHIP: Slot[Any] = Slot("class_membership", _none)
+CLASS_STEP: Slot[tuple[str, int] | None] = Slot("class_step_loaded", _none)  # (class, step)
+CLASS_CHECKED: Slot[float | None] = Slot("class_checked_at", _none)  # time.monotonic()
+CLASS_NOTICES: Slot[list[str]] = Slot("class_notices", list)
+# The class's handwriting (pages/_class_handwriting.py): drawings this session added (digest ->
+# (drawing id, label)), fine-tuning runs (run id -> the run it started from), cached evaluations.
+CONTRIBUTED: Slot[dict[str, tuple[int, int]]] = Slot("class_contributed", dict)
+FINE_TUNES: Slot[dict[str, str]] = Slot("class_fine_tunes", dict)
+CLASS_SET_EVALUATIONS: Slot[dict[Any, Any]] = Slot("class_set_evaluations", dict)
 
 
 class RunView(Protocol):
@@ -120,6 +144,7 @@ class RunView(Protocol):
     stop_requested: bool
     has_model: bool
     version: int
+    paused: bool
 
     @property
     def is_active(self) -> bool:

@@ -112,6 +112,9 @@ class FakeEngine:
         self.stopped: list[str] = []
         self.touched: list[str] = []
         self.loaded_files: list[tuple[str, str]] = []  # (filename, dataset_name) asked for
+        self.controls: list[tuple[str, str, Any]] = []  # (run_id, "pause"/"resume"/..., value)
+        self.submit_options: list[dict[str, Any]] = []  # start_from / extra_train per submit
+        self.tasks: dict[str, dict[str, Any] | None] = {}  # task id -> reply (None: running)
         self._numbers = itertools.count(1)
 
     # --- what tests call ---
@@ -162,12 +165,15 @@ class FakeEngine:
         *,
         preset_key: str | None = None,
         label: str | None = None,
+        start_from: str | None = None,
+        extra_train: tuple[Any, Any] | None = None,
     ) -> str:
         """Queue a run that stays queued until a test moves it; LabBusy past the lab's share."""
         active = sum(1 for run in self.lab_runs(lab_id) if run.is_active)
         if active >= self.max_active_per_lab:
             raise LabBusy(f"This lab already has {active} runs queued or training.")
         self.submitted.append((lab_id, spec, preset_key, label))
+        self.submit_options.append({"start_from": start_from, "extra_train": extra_train})
         queued = sum(1 for run in self.runs.values() if run.status == "queued")
         run = self.add_run(
             spec,
@@ -186,6 +192,50 @@ class FakeEngine:
         run = self.runs.get(run_id)
         if run is not None and run.is_active:
             self.update(run_id, stop_requested=True)
+
+    def _running(self, run_id: str) -> LiveRun:
+        run = self.runs.get(run_id)
+        if run is None or run.status != "running":
+            raise ValueError("This run is not training now.")
+        return run
+
+    def pause(self, run_id: str) -> None:
+        """Pause at once (the real worker pauses after its current batch)."""
+        self._running(run_id)
+        self.controls.append((run_id, "pause", True))
+        self.update(run_id, paused=True)
+
+    def resume(self, run_id: str) -> None:
+        """Resume at once."""
+        self._running(run_id)
+        self.controls.append((run_id, "pause", False))
+        self.update(run_id, paused=False)
+
+    def set_learning_rate(self, run_id: str, learning_rate: float) -> None:
+        """Note the new rate (the real worker uses it from its next batch)."""
+        self._running(run_id)
+        if not 0 < float(learning_rate) <= 10:
+            raise ValueError("The learning rate must be above 0 and at most 10.")
+        self.controls.append((run_id, "learning_rate", float(learning_rate)))
+
+    def continue_run(self, run_id: str, extra_epochs: int) -> None:
+        """Queue more epochs of an ended run with a model, as the real engine does."""
+        run = self.runs.get(run_id)
+        if run is None or run.is_active or not run.has_model:
+            raise ValueError("This run cannot go on.")
+        self.controls.append((run_id, "continue", extra_epochs))
+        spec = run.spec.replace(epochs=len(run.history) + extra_epochs)
+        self.update(run_id, status="queued", spec=spec, ended_at=None, queue_position=1)
+
+    def find_learning_rate(self, spec: RunSpec) -> str:
+        """A task that stays running until a test sets its reply in `tasks`."""
+        task_id = f"task{next(self._numbers)}"
+        self.tasks[task_id] = None
+        return task_id
+
+    def task(self, task_id: str) -> dict[str, Any] | None:
+        """The reply a test set, or None while "running"."""
+        return self.tasks.get(task_id, {"error": "This result is no longer kept; start again."})
 
     def touch(self, lab_id: str) -> None:
         """Note that a page of the lab rendered."""

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 from drawn_digits import all_sample_digits
-from helpers import screenshot, wait_for_idle
+from helpers import screenshot, wait_for_idle, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -26,6 +26,33 @@ def _stroke(page, points: list[tuple[float, float]]) -> None:
     for x, y in rest:
         page.mouse.move(x0 + x * box["width"], y0 + y * box["height"], steps=4)
     page.mouse.up()
+
+
+def _touch_stroke(page, points: list[tuple[float, float]]) -> None:
+    """One finger stroke on the canvas (Chromium touch events through CDP), 0..1 coordinates."""
+    canvas = page.locator("canvas.upper-canvas")
+    canvas.wait_for(state="visible")
+    box = canvas.bounding_box()
+    session = page.context.new_cdp_session(page)
+
+    def touch(kind: str, x: float, y: float) -> None:
+        where = [{"x": box["x"] + x * box["width"], "y": box["y"] + y * box["height"]}]
+        session.send(
+            "Input.dispatchTouchEvent",
+            {"type": kind, "touchPoints": [] if kind == "touchEnd" else where},
+        )
+
+    first, *rest = points
+    touch("touchStart", *first)
+    for start, end in zip(points, rest, strict=False):
+        for step in range(1, 5):
+            share = step / 4
+            touch(
+                "touchMove",
+                start[0] + share * (end[0] - start[0]),
+                start[1] + share * (end[1] - start[1]),
+            )
+    touch("touchEnd", *points[-1])
 
 
 def _open_draw_page(page) -> None:
@@ -164,3 +191,91 @@ def test_upload_a_dense_model_and_see_its_numpy_twin(page, tmp_path) -> None:
     wait_for_idle(page)
     expect(page.get_by_text(re.compile(r"Accuracy \d+\.\d+%"))).to_be_visible()
     screenshot(page, "inside_numpy_mlp")
+
+
+def test_a_stroke_drawn_right_after_clear_is_read_whole(page) -> None:
+    """Clear empties the canvas in the browser: a digit drawn at once after it is read whole,
+    with nothing of the drawing before it left over (it used to vanish for a second or two)."""
+    from playwright.sync_api import expect
+
+    _open_draw_page(page)
+    zero = [
+        (0.5 + 0.25 * math.sin(a / 20 * 2 * math.pi), 0.5 - 0.35 * math.cos(a / 20 * 2 * math.pi))
+        for a in range(21)
+    ]
+    seven = [(0.2, 0.18), (0.8, 0.18), (0.45, 0.88)]
+    one = [(0.5, 0.12), (0.5, 0.88)]
+    value = _prediction(page).get_by_test_id("stMetricValue")
+    _stroke(page, zero)
+    wait_for_idle(page)
+    expect(value).to_have_text("0")
+    for strokes, digit in ((seven, "7"), (one, "1"), (zero, "0"), (seven, "7")):
+        page.get_by_role("button", name="Clear").click()
+        _stroke(page, strokes)  # no wait: the first moments after Clear are the ones at stake
+        wait_for_idle(page)
+        expect(value).to_have_text(digit)
+    # A 7 without its bar would read as a 1, and a leftover 0 under it as something else.
+    page.get_by_role("button", name="Clear").click()
+    expect(page.get_by_text("Draw a digit on the canvas")).to_be_visible()
+
+
+def test_canvas_and_prediction_fit_a_laptop_screen(browser, streamlit_server) -> None:
+    """At 1366x768 the canvas and the prediction are both on screen without scrolling."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.base_url = streamlit_server
+    try:
+        _open_draw_page(page)
+        _stroke(page, [(0.5, 0.15), (0.5, 0.85)])
+        wait_for_idle(page)
+        value = _prediction(page).get_by_test_id("stMetricValue")
+        expect(value).to_have_text("1")
+        assert page.evaluate("window.scrollY") == 0
+        canvas = page.locator("canvas.upper-canvas").bounding_box()
+        metric = _prediction(page).bounding_box()
+        assert canvas["y"] + canvas["height"] <= 768, canvas
+        assert metric["y"] + metric["height"] <= 768, metric
+        screenshot(page, "draw_1366")
+    finally:
+        context.close()
+
+
+def test_tablet_sidebar_closed_and_the_whole_canvas_takes_a_finger(browser, streamlit_server):
+    """An 820x1180 touch tablet: the sidebar starts closed, the canvas fits its column, and a
+    digit drawn with a finger against the canvas's right edge is read."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(
+        viewport={"width": 820, "height": 1180}, has_touch=True, is_mobile=True
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"{streamlit_server}/draw")
+        wait_for_idle(page)
+        expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
+        canvas = page.locator("canvas.upper-canvas")
+        canvas.wait_for(state="visible")
+        column = page.locator(".st-key-draw_canvas_box")
+        expect(column).to_be_visible()
+
+        def right_edges() -> tuple[float, float]:
+            return (
+                canvas.bounding_box()["x"] + canvas.bounding_box()["width"],
+                column.bounding_box()["x"] + column.bounding_box()["width"],
+            )
+
+        canvas_right, column_right = right_edges()
+        assert canvas_right <= column_right + 1 and canvas_right <= 820
+        # A 7 squeezed into the right third of the canvas: its bar starts at 70 %, ends at 98 %.
+        _touch_stroke(page, [(0.70, 0.2), (0.98, 0.2), (0.80, 0.9)])
+        wait_for_idle(page)
+        expect(_prediction(page).get_by_test_id("stMetricValue")).to_have_text("7")
+        expect(page.get_by_text("Probability of each class")).to_be_in_viewport()
+        screenshot(page, "draw_tablet")
+        # Narrower still (a phone): the canvas shrinks with its column and still fits.
+        page.set_viewport_size({"width": 390, "height": 844})
+        wait_until(lambda: right_edges()[0] <= right_edges()[1] + 1, timeout_s=10)
+    finally:
+        context.close()

@@ -241,8 +241,8 @@ def test_live_panel_follows_a_run_to_its_end(fake_engine) -> None:
     assert "Finished 2 epoch(s)" in texts(app.success)
     metrics = {metric.label: metric.value for metric in app.metric}
     assert metrics["Epochs"] == "2 / 2"
-    assert metrics["Train accuracy"] == "90.00%"
-    assert metrics["Test accuracy"] == "88.00%"
+    assert metrics["Train accuracy"] == "90.0%"
+    assert metrics["Test accuracy"] == "88.0%"
     table = history_table(app)
     assert list(table["run"]) == [run.label]
     assert table["epochs"][0] == "2 / 2" and table["status"][0] == "finished"

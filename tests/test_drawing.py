@@ -17,6 +17,7 @@ from nnlab.drawing import (
     class_probabilities,
     load_image_file,
     model_inputs,
+    pen_redraw,
     predict_digit,
     preprocess_drawing,
     preprocess_photo,
@@ -204,3 +205,29 @@ def test_predict_digit_runs_the_network_on_the_drawing() -> None:
         probabilities[:2] / probabilities[:2].sum(), expected / expected.sum(), rtol=1e-4
     )
     assert predict_digit(network, None) is None
+
+
+def test_a_file_that_is_no_image_gets_a_plain_message_in_both_languages() -> None:
+    """PIL's own text names a Python object ("<_io.BytesIO object at 0x...>"): never shown."""
+    from nnlab.drawing import ImageFileError
+    from nnlab.i18n import translate
+
+    with pytest.raises(ImageFileError) as caught:
+        preprocess_photo(b"%PDF-1.4 this is a document, not a photo")
+    error = caught.value
+    assert error.key == "draw.photo_error.unreadable"
+    assert "BytesIO" not in str(error) and "0x" not in str(error)
+    assert "PNG or JPEG" in str(error)
+    assert "PNG" in translate(error.key, "ko", **error.values) != str(error)
+
+
+@pytest.mark.parametrize(("size", "pen"), [(60, 6), (140, 20), (220, 40)])
+def test_pen_redraw_draws_the_size_and_pen_width_asked_for(size: int, pen: int) -> None:
+    """A vertical bar redrawn: as tall as asked (plus the pen's round caps), as wide as the pen."""
+    bar = np.zeros((28, 28))
+    bar[4:24, 13:15] = 255
+    ink = pen_redraw(bar, size, pen)
+    rows = np.flatnonzero(ink.max(axis=1) > 0.5)
+    cols = np.flatnonzero(ink.max(axis=0) > 0.5)
+    assert abs(len(cols) - pen) <= 2
+    assert abs(len(rows) - (20 / 28 * size + pen)) <= 0.1 * size

@@ -260,6 +260,96 @@ def test_stop_ends_after_the_current_batch_and_keeps_the_weights(engine: Engine)
     assert not np.array_equal(dense.weights[0], initial)  # what it learned is kept
 
 
+def test_job_controls_pause_resume_rate_and_stop() -> None:
+    import multiprocessing
+
+    from nnlab.worker import JobControls
+
+    engine_end, worker_end = multiprocessing.Pipe(duplex=True)
+    stop_value = multiprocessing.RawValue("q", 0)
+    controls = JobControls(worker_end, stop_value, job_no=7)
+    assert not controls.should_stop() and controls.commands() is None
+    # Everything the engine sent during one batch is read after it, in order: a pause, a new
+    # rate while paused, a message of an older job (ignored), and the resume.
+    engine_end.send(("control", 7, {"pause": True}))
+    engine_end.send(("control", 7, {"learning_rate": 0.05}))
+    engine_end.send(("control", 6, {"learning_rate": 9.0}))
+    engine_end.send(("control", 7, {"pause": False}))
+    assert not controls.should_stop() and not controls.paused
+    assert [engine_end.recv(), engine_end.recv()] == [
+        ("paused", 7, {"paused": True}),
+        ("paused", 7, {"paused": False}),
+    ]
+    assert controls.commands() == {"learning_rate": 0.05} and controls.commands() is None
+    # A stop ends a pause; a goodbye (None) from the engine ends the job and then the worker.
+    engine_end.send(("control", 7, {"pause": True}))
+    stop_value.value = 7
+    assert controls.should_stop()
+    stop_value.value = 0
+    later = JobControls(worker_end, stop_value, job_no=8)
+    engine_end.send(None)
+    assert later.should_stop() and later.exit_after_job
+
+
+@pytest.mark.slow
+def test_pause_holds_a_run_and_resume_finishes_it_unchanged(engine: Engine) -> None:
+    spec = tiny_spec(epochs=3, batch_size=5, seed=11)
+    run_id = engine.submit("lab-pause", spec)
+    wait_until(lambda: engine.live(run_id).progress["batch"] >= 1, 120, "training started")
+    engine.pause(run_id)
+    wait_until(lambda: engine.live(run_id).paused, 30, "the worker paused")
+    held = engine.live(run_id)
+    assert held.status == "running" and held.is_active
+    engine.resume(run_id)
+    run = wait_ended(engine, run_id)
+    assert run.status == "finished" and not run.paused, run.error
+    # A pause changes nothing the run learns: same figures as a run never paused.
+    alone = wait_ended(engine, engine.submit("lab-pause", spec))
+    assert figures(run.history) == figures(alone.history)
+    with pytest.raises(ValueError, match="not training"):
+        engine.pause(run_id)
+
+
+@pytest.mark.slow
+def test_a_new_learning_rate_reaches_a_running_run(engine: Engine) -> None:
+    spec = tiny_spec(epochs=3, batch_size=5, seed=12)
+    with pytest.raises(ValueError, match="learning rate"):
+        engine.set_learning_rate("no-such-run", -1)
+    run_id = engine.submit("lab-rate", spec)
+    wait_until(lambda: engine.live(run_id).progress["batch"] >= 1, 120, "training started")
+    engine.pause(run_id)  # so the change lands inside the first epoch, whatever the speed
+    wait_until(lambda: engine.live(run_id).paused, 30, "the worker paused")
+    engine.set_learning_rate(run_id, 0.5)
+    engine.resume(run_id)
+    changed = wait_ended(engine, run_id)
+    unchanged = wait_ended(engine, engine.submit("lab-rate", spec))
+    assert changed.status == unchanged.status == "finished"
+    assert figures(changed.history) != figures(unchanged.history)
+
+
+@pytest.mark.slow
+def test_continuing_a_run_extends_its_history(engine: Engine, store) -> None:
+    spec = tiny_spec(epochs=2, seed=13)
+    run_id = engine.submit("lab-continue", spec)
+    first = wait_ended(engine, run_id)
+    assert first.status == "finished", first.error
+    engine.continue_run(run_id, 2)
+    again = engine.live(run_id)
+    assert again.is_active and again.spec.epochs == 4 and len(again.history) == 2
+    run = wait_ended(engine, run_id)
+    assert run.status == "finished", run.error
+    assert [row["epoch"] for row in run.history] == [1, 2, 3, 4]
+    assert figures(run.history[:2]) == figures(first.history)
+    # The same as four epochs in one go: same seed, same batches, optimizer state kept.
+    whole = wait_ended(engine, engine.submit("lab-continue", spec.replace(epochs=4)))
+    for row, one_go in zip(figures(run.history), figures(whole.history), strict=True):
+        assert row == pytest.approx(one_go, rel=1e-5)
+    wait_until(lambda: store.get_run(run_id).epochs_done == 4, 30, "stored")
+    assert store.get_run(run_id).spec.epochs == 4
+    with pytest.raises(ValueError, match="at least one"):
+        engine.continue_run(run_id, 0)
+
+
 @pytest.mark.slow
 def test_lab_busy_past_its_limit_and_the_queue_reports_a_wait(engine: Engine) -> None:
     busy = [engine.submit("lab-busy", long_spec(seed=seed)) for seed in (1, 2)]

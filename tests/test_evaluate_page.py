@@ -96,8 +96,8 @@ def test_uploaded_model_shows_figures_confusion_and_mistakes(fake_engine, fashio
     expected = evaluate(fashion_network, load_dataset("fashion_mnist"))
     assert 0.3 < expected.accuracy < 0.95  # a weak model: mistakes to show
     metrics = {metric.label: metric.value for metric in app.metric}
-    assert metrics["Test accuracy"] == f"{expected.accuracy:.2%}"
-    assert metrics["Test loss"] == f"{expected.loss:.4f}"
+    assert metrics["Test accuracy"] == f"{expected.accuracy:.1%}"
+    assert metrics["Test loss"] == f"{expected.loss:.3f}"
     assert {"Confusion matrix", "Per class", "Misclassified samples"} <= set(texts(app.subheader))
     captions = texts(app.caption)
     count = f"{expected.num_images:,}"
@@ -155,9 +155,9 @@ def test_preset_run_shows_training_and_published_figures(fake_engine, fashion_ne
     app = evaluate_page(fake_engine, watch(run.run_id))
     assert app.selectbox(key="evaluate_model").value == f"run:{run.run_id}"
     metrics = {metric.label: metric for metric in app.metric}
-    assert metrics["Training accuracy (epoch 1)"].value == "71.00%"
-    assert metrics["Validation accuracy (epoch 1)"].value == "69.00%"
-    assert metrics["Tutorial's test accuracy"].value == "88.21%"
+    assert metrics["Training accuracy (epoch 1)"].value == "71.0%"
+    assert metrics["Validation accuracy (epoch 1)"].value == "69.0%"
+    assert metrics["Tutorial's test accuracy"].value == "88.2%"
     test_accuracy = float(metrics["Test accuracy"].value.rstrip("%")) / 100
     expected_points = 100 * (test_accuracy - 0.8821)
     assert metrics["Test accuracy"].delta.startswith(f"{expected_points:+.2f}"[:3])
@@ -262,5 +262,5 @@ def test_a_run_trained_in_a_worker_is_evaluated_here(real_engine) -> None:
     assert app.selectbox(key="evaluate_model").value == f"run:{run_id}"
     expected = evaluate(real_engine.network(run_id), load_dataset("mnist"))
     metrics = {metric.label: metric.value for metric in app.metric}
-    assert metrics["Test accuracy"] == f"{expected.accuracy:.2%}"
-    assert metrics["Training accuracy (epoch 1)"] == f"{run.history[-1]['accuracy']:.2%}"
+    assert metrics["Test accuracy"] == f"{expected.accuracy:.1%}"
+    assert metrics["Training accuracy (epoch 1)"] == f"{run.history[-1]['accuracy']:.1%}"

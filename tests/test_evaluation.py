@@ -213,3 +213,81 @@ def test_evaluate_needs_no_keras(mnist) -> None:
     assert evaluation.accuracy == pytest.approx(np.mean(mnist.y_test == 3))
     assert set(evaluation.predictions) == {3}
     assert evaluation.confusion[:, 3].sum() == mnist.num_test
+
+
+# --- sigmoid outputs: the loss Keras reported, shares that add up to 100 % ------------------------
+
+
+def _sigmoid_network(seed: int = 0):
+    """Flatten + Dense(10, sigmoid) with random weights: tutorial 000's kind of output."""
+    from nnlab.network import NetLayer, Network
+
+    rng = np.random.default_rng(seed)
+    return Network(
+        layers=(
+            NetLayer("input_layer", "InputLayer", config={"shape": [28, 28]}),
+            NetLayer("rescaling", "Rescaling", config={"scale": 1 / 255, "offset": 0.0}),
+            NetLayer("flatten", "Flatten"),
+            NetLayer("dense", "Dense", "sigmoid", (rng.normal(0, 0.1, (784, 10)), np.zeros(10))),
+        )
+    )
+
+
+def test_sigmoid_cross_entropy_is_taken_on_the_scores_as_keras_does(mnist) -> None:
+    """Keras' cross-entropies use the sigmoid's inputs (softmax of the scores), not the
+    sigmoids scaled to sum 1: the NumPy loss must do the same to match training's figures."""
+    network = _sigmoid_network()
+    evaluation = evaluate(network, mnist, loss="categorical_crossentropy")
+    weights, bias = network.layers[-1].weights
+    scores = (mnist.x_test.reshape(-1, 784) / 255.0) @ weights.astype(np.float64) + bias
+    expected = np.mean(
+        np.log(np.exp(scores).sum(axis=1)) - scores[np.arange(mnist.num_test), mnist.y_test]
+    )
+    assert evaluation.loss == pytest.approx(expected, rel=1e-5)
+    sigmoids = 1 / (1 + np.exp(-scores))
+    assert (
+        abs(evaluation.loss - mean_loss(sigmoids, mnist.y_test, "categorical_crossentropy")) > 0.1
+    )
+    # What the page shows as probabilities: shares that add up to 1, never a top 3 over 100 %.
+    assert not evaluation.outputs_sum_to_one
+    np.testing.assert_allclose(evaluation.probabilities.sum(axis=1), 1.0, atol=1e-5)
+    assert all(sum(p for _, p in m.top3) <= 1.0 + 1e-6 for m in evaluation.misclassified)
+    assert evaluation.accuracy == pytest.approx(np.mean(scores.argmax(1) == mnist.y_test))
+
+
+def test_softmax_outputs_are_left_as_they_are(tiny_network, mnist) -> None:
+    evaluation = evaluate(tiny_network, mnist)
+    assert evaluation.outputs_sum_to_one
+
+
+@pytest.mark.slow  # trains a small Keras model
+def test_sigmoid_run_loss_equals_the_validation_loss_training_reported(mnist) -> None:
+    """The issue's case: a sigmoid-output run with categorical cross-entropy, validated on the
+    test images. Evaluate's loss on those images must be the val_loss training reported."""
+    import keras
+    from keras import layers
+
+    from nnlab.network import network_from_keras
+
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            layers.Rescaling(1 / 255),
+            layers.Flatten(),
+            layers.Dense(30, activation="sigmoid"),
+            layers.Dense(10, activation="sigmoid"),
+        ]
+    )
+    model.compile("adam", "categorical_crossentropy")
+    one_hot = keras.utils.to_categorical
+    history = model.fit(
+        mnist.x_train[:1000],
+        one_hot(mnist.y_train[:1000], 10),
+        validation_data=(mnist.x_test, one_hot(mnist.y_test, 10)),
+        epochs=3,
+        batch_size=50,
+        verbose=0,
+    )
+    evaluation = evaluate(network_from_keras(model), mnist, loss="categorical_crossentropy")
+    assert evaluation.loss == pytest.approx(history.history["val_loss"][-1], rel=1e-4)

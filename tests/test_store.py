@@ -366,6 +366,39 @@ def test_migration_from_an_older_version(url: str, monkeypatch: pytest.MonkeyPat
         again.close()
 
 
+def test_epoch_details_round_trip(store: Store) -> None:
+    record = make_run(new_lab_id())
+    store.add_run(record)
+    details = {
+        "diagnostics": {"gradient_norm": [0.5, float("nan")], "dead": [0.0, 0.25]},
+        "watch": [[7, 0.93]],
+        "lr": 0.001,
+    }
+    store.add_epoch(record.run_id, {"epoch": 1, "loss": 0.5, "accuracy": 0.8, **details})
+    store.add_epoch(record.run_id, {"epoch": 2, "loss": 0.4, "accuracy": 0.9})
+    first, second = store.history(record.run_id)
+    # NaN inside the details comes back as None (JSON has no NaN); plain epochs have no extras
+    assert first["diagnostics"] == {"gradient_norm": [0.5, None], "dead": [0.0, 0.25]}
+    assert first["watch"] == [[7, 0.93]] and first["lr"] == 0.001 and first["loss"] == 0.5
+    assert set(second) == {"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"}
+
+
+def test_version_1_database_gains_epoch_details(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "v1.sqlite3")
+    with sa.create_engine(url).begin() as connection:
+        # the version-1 schema: today's tables without the `details` column
+        store_module.metadata.create_all(connection)
+        connection.execute(sa.text("ALTER TABLE epochs DROP COLUMN details"))
+        connection.execute(store_module.meta_table.insert().values(key="schema_version", value="1"))
+    store = Store(url)
+    assert store.schema_version() == SCHEMA_VERSION
+    record = make_run(new_lab_id())
+    store.add_run(record)
+    store.add_epoch(record.run_id, {"epoch": 1, "loss": 0.3, "lr": 0.01})
+    assert store.history(record.run_id)[0]["lr"] == 0.01
+    store.close()
+
+
 def test_unversioned_sqlite_file_is_migrated(tmp_path: Path) -> None:
     path = tmp_path / "v0.sqlite3"
     with sqlite3.connect(path) as raw:

@@ -394,4 +394,67 @@ TEXTS = {
     "build.history.compare": ("Compare runs", "실행 비교"),
     "build.history.pick_runs": ("Runs to overlay", "겹쳐 볼 실행"),
     "build.history.metric": ("Figure", "지표"),
+    # --- honest settings and the offline story ---
+    "build.batch_larger_than_data": (
+        "The batch size ({batch}) is larger than the {train} training images: each epoch will "
+        "be a single weight update on all of them. Choose a batch size below {train}.",
+        "배치 크기({batch})가 훈련 이미지 {train}장보다 큽니다. 에포크마다 모든 이미지로 가중치를 "
+        "딱 한 번만 고치게 됩니다. {train}보다 작은 배치 크기를 고르세요.",
+    ),
+    "build.updates.why": (
+        "Why the score is lower: a network learns once per batch, not once per image. Here "
+        "{epochs} epochs of {train} images in batches of {batch} make **{ours} weight "
+        "updates**; the tutorial's {tutorial_images} images made **{tutorial}**.",
+        "점수가 낮은 이유: 신경망은 이미지 한 장마다가 아니라 배치마다 한 번 배웁니다. 여기서는 "
+        "이미지 {train}장을 배치 {batch}장씩 {epochs} 에포크 학습하므로 **가중치 업데이트가 "
+        "{ours}번**이고, 튜토리얼은 이미지 {tutorial_images}장으로 **{tutorial}번** 했습니다.",
+    ),
+    "build.updates.match": (
+        "Use {epochs} epochs ({updates} updates, like the tutorial)",
+        "{epochs} 에포크로 바꾸기 (튜토리얼처럼 업데이트 {updates}번)",
+    ),
+    "build.diverged": (
+        "The learning rate is too high for this network: {why} after {epochs} epoch(s), so "
+        "training stopped. Try a learning rate of {suggestion}.",
+        "이 신경망에는 학습률이 너무 높습니다. 에포크 {epochs}번 뒤 {why} 학습을 멈췄습니다. "
+        "학습률을 {suggestion}(으)로 낮춰 보세요.",
+    ),
+    "build.diverged.nan": (
+        "the loss became infinite or not a number",
+        "손실이 무한대가 되거나 숫자가 아니게 되어",
+    ),
+    "build.diverged.chance": (
+        "the loss grew while accuracy stayed at chance ({accuracy})",
+        "정확도는 찍기 수준({accuracy})에 머물고 손실은 커져서",
+    ),
+    "build.diverged.use": ("Use {suggestion}", "{suggestion}(으)로 바꾸기"),
+    # --- the exported script's data (nnlab/codegen.py) ---
+    "code.nnlab_loader": (
+        "Inside NN Lab's folder the script loads the data exactly as the app did (the same "
+        "local files or bundled sample, no download); elsewhere Keras downloads it.",
+        "NN Lab 폴더 안에서 실행하면 앱과 똑같이 데이터를 불러오고(같은 로컬 파일이나 포함된 "
+        "표본, 내려받기 없음), 다른 곳에서는 케라스가 내려받습니다.",
+    ),
+    "code.downloading": (
+        "Downloading {dataset} from {url} (kept in {cache}) …",
+        "{dataset}을(를) {url}에서 내려받는 중 ({cache}에 저장) …",
+    ),
+    "code.offline_help": (
+        "Could not download {dataset} from {url}. Offline? Copy the data set into {cache}, or "
+        "save this script in NN Lab's folder and run it there: it then uses the data the app "
+        "used (the bundled sample when nothing else is there).",
+        "{url}에서 {dataset}을(를) 내려받지 못했습니다. 오프라인이라면 데이터셋을 {cache}에 "
+        "복사하거나, 이 스크립트를 NN Lab 폴더에 저장해 그곳에서 실행하세요. 그러면 앱이 쓴 "
+        "데이터(다른 것이 없으면 포함된 표본)를 사용합니다.",
+    ),
+    # --- share links that could not be read whole ---
+    "link.garbled": (
+        "Part of this link could not be used, so NN Lab kept its usual values for: {parts}.",
+        "링크의 일부를 쓸 수 없어서 다음 항목은 기본값을 그대로 씁니다: {parts}.",
+    ),
+    "link.part.preset": ("the preset", "프리셋"),
+    "link.part.language": ("the language", "언어"),
+    "link.part.lock": ("the locked settings", "고정한 설정"),
+    "link.part.hide": ("the hidden settings", "숨긴 설정"),
+    "link.part.unknown": ("“{name}” (not a setting)", "“{name}”(설정이 아님)"),
 }

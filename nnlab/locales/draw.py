@@ -11,6 +11,10 @@ TEXTS = {
         "그림을 MNIST 방식으로 준비합니다: 잉크 부분만 잘라 내고, 긴 변을 20픽셀로 줄인 뒤, "
         "무게중심이 가운데 오도록 28x28 정사각형에 붙입니다.",
     ),
+    "draw.how_title": (
+        "How the drawing is prepared, and the canvas toolbar",
+        "그림을 준비하는 방법과 캔버스 도구 모음",
+    ),
     "draw.source": ("Input", "입력"),
     "draw.source_canvas": ("Draw on the canvas", "캔버스에 그리기"),
     "draw.source_photo": ("Upload a photo or scan", "사진이나 스캔 올리기"),
@@ -45,6 +49,31 @@ TEXTS = {
     "draw.photo_failed": (
         "This image cannot be used: {error}",
         "이 이미지는 쓸 수 없습니다: {error}",
+    ),
+    "draw.photo_error.empty": ("The file is empty.", "파일이 비어 있습니다."),
+    "draw.photo_error.too_big": (
+        "The image is {size} MB; the limit is {limit} MB.",
+        "이미지가 {size}MB입니다. 최대 {limit}MB까지 올릴 수 있습니다.",
+    ),
+    "draw.photo_error.format": (
+        "Only PNG and JPEG images are supported; this file is {format}.",
+        "PNG와 JPEG 이미지만 쓸 수 있습니다. 이 파일은 {format}입니다.",
+    ),
+    "draw.photo_error.too_many_pixels": (
+        "The image is {width}x{height} pixels, too large to process; shrink it below "
+        "40 megapixels.",
+        "이미지가 {width}x{height} 픽셀로 너무 커서 처리할 수 없습니다. 4천만 픽셀 아래로 "
+        "줄여 주세요.",
+    ),
+    "draw.photo_error.bomb": (
+        "The image claims an enormous size (too large to open safely); it was not opened.",
+        "이미지가 엄청난 크기라고 적혀 있어 안전하게 열 수 없습니다. 열지 않았습니다.",
+    ),
+    "draw.photo_error.unreadable": (
+        "This file is not a readable PNG or JPEG image. Choose a photo or a scan saved as PNG "
+        "or JPEG.",
+        "읽을 수 있는 PNG 또는 JPEG 이미지가 아닙니다. PNG나 JPEG로 저장한 사진이나 스캔을 "
+        "골라 주세요.",
     ),
     "draw.photo_prompt": (
         "Upload a photo or scan of a digit to see what the model reads.",

@@ -1,0 +1,337 @@
+"""Class mode for students: locks that hold, joining a class, the class banner, leaving.
+
+One enforcement point: `enforce_locks(spec)` puts back the teacher's value of every locked or
+hidden setting. Build & Train calls it on the spec it loads (a preset, a share link, a challenge,
+a new class step), on what its widgets hold, and `start_run` calls it on the spec it submits.
+The locks come from the class this lab joined (read from the store on every app run: removing
+URL parameters frees nothing), else from the exercise link the session opened.
+
+app.py calls `follow_class` on every run: it handles a join link (`?join=CODE` on any page shows
+the join form instead of the page), reads the lab's class and loads a new step's settings.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+
+from nnlab import registry
+from nnlab.locks import Locks, apply_locks
+from nnlab.spec import RunSpec
+from pages import _spec_widgets as keys
+from pages import _state as state
+from pages._common import lang, t
+from pages._lab import engine, lab_id
+
+if TYPE_CHECKING:
+    from nnlab.classes import ClassInfo, ClassStore, Member
+
+JOIN_PARAM = "join"  # nnlab.classes.JOIN_PARAM (not imported here: Home must not load SQLAlchemy)
+BUILD_PAGE = registry.page("build").file
+STEP_CHECK_S = 5.0  # how often the banner asks the store whether the teacher pushed a new step
+RECHECK_S = 1.0  # app.py and the page itself may both ask in one run: one store read
+
+
+@dataclass(frozen=True)
+class Membership:
+    """The class this lab belongs to, as the store said at `checked_at`."""
+
+    info: ClassInfo
+    member: Member
+    checked_at: float
+
+    @property
+    def locks(self) -> Locks | None:
+        """The class's locks; None once the teacher ended the class (settings are free again)."""
+        if self.info.is_ended:
+            return None
+        return Locks(self.info.spec, self.info.locked, self.info.hidden, "class")
+
+
+# --- locks ----------------------------------------------------------------------------------------
+
+
+def session_locks() -> Locks | None:
+    """The locks this session obeys: its class's, else its exercise link's, else None."""
+    membership = state.MEMBERSHIP.peek()
+    if membership is not None:
+        return membership.locks
+    return state.LINK_LOCKS.peek()
+
+
+def enforce_locks(spec: RunSpec) -> RunSpec:
+    """`spec` with the teacher's value of every locked or hidden setting."""
+    return apply_locks(spec, session_locks())
+
+
+def keep_widgets_locked() -> None:
+    """Put the teacher's values back into the Build & Train widgets (before they are drawn)."""
+    locks = session_locks()
+    if locks is None:
+        return
+    try:
+        spec = keys.read_spec()
+    except ValueError:
+        return  # an invalid spec cannot be trained; Train and submit enforce the locks anyway
+    fixed = apply_locks(spec, locks)
+    if fixed != spec:
+        keys.load_spec(fixed, st.session_state.get(keys.PRESET_KEY))
+
+
+def _show_locks(locks: Locks | None) -> None:
+    """Make the widgets show these locks (disabled) and hidden settings (not drawn)."""
+    state.LOCKED_FIELDS.set(set(locks.locked) if locks else set())
+    state.HIDDEN_FIELDS.set(set(locks.hidden) if locks else set())
+
+
+# --- the class store ------------------------------------------------------------------------------
+
+
+def classes() -> ClassStore | None:
+    """The class store on the engine's run store; None when the engine has no store (tests)."""
+    if getattr(engine(), "store", None) is None:
+        return None
+    from pages._lab import class_store
+
+    return class_store()
+
+
+def _read_membership() -> Membership | None:
+    store = classes()
+    if store is None:
+        return None
+    try:
+        found = store.member_class(lab_id())
+    except Exception:  # the store is unreachable: the page still works, without its class
+        return state.MEMBERSHIP.peek()
+    if found is None:
+        return None
+    info, member = found
+    return Membership(info, member, time.time())
+
+
+def _load_step(membership: Membership) -> None:
+    """Load the class's settings when this session has not loaded its current step yet."""
+    info, member = membership.info, membership.member
+    current = (info.class_id, info.step)
+    if info.is_ended or state.CLASS_STEP.peek() == current:
+        return
+    new_step = member.step_seen < info.step
+    # A fresh session opened with a share link keeps the link's settings (within the locks).
+    if new_step or state.PENDING_SPEC.peek() is None:
+        state.PENDING_SPEC.set((info.spec, info.preset_key))
+    state.CLASS_STEP.set(current)
+    if new_step:
+        store = classes()
+        if store is not None:
+            store.mark_step_seen(info.class_id, member.lab_id, info.step)
+        if member.step_seen > 0:  # not the first step, which joining already announced
+            state.CLASS_NOTICES.get().append(t("member.new_step", step=info.step))
+
+
+def current_membership() -> Membership | None:
+    """This lab's class, read from the store at most once a second (app.py and pages both ask)."""
+    checked = state.CLASS_CHECKED.peek()
+    if checked is not None and time.monotonic() - checked < RECHECK_S:
+        return state.MEMBERSHIP.peek()
+    previous = state.MEMBERSHIP.peek()
+    membership = _read_membership()
+    state.CLASS_CHECKED.set(time.monotonic())
+    state.MEMBERSHIP.set(membership)
+    if membership is None:
+        if previous is not None:  # left, or the class expired: back to the link's locks
+            _show_locks(state.LINK_LOCKS.peek())
+            state.CLASS_STEP.set(None)
+        return None
+    _show_locks(membership.locks)
+    _load_step(membership)
+    return membership
+
+
+def follow_class(is_home: bool = False) -> None:
+    """On every app run: a join link shows the join form; else read this lab's class."""
+    code = st.query_params.get(JOIN_PARAM)
+    if code:
+        join_screen(code)
+        st.stop()
+    if is_home and state.MEMBERSHIP.peek() is None:
+        return  # Home stays light (no store); Build & Train and the others look the class up
+    current_membership()
+
+
+# --- joining --------------------------------------------------------------------------------------
+
+
+def _join(code: str, name: str) -> str | None:
+    """Join the class; an error text, or None (then this lab is a member)."""
+    from nnlab.classes import ClassError
+
+    store = classes()
+    if store is None:
+        return t("member.no_store")
+    try:
+        member = store.join(code, lab_id(), name)
+        info = store.class_by_code(code)
+    except ClassError as error:
+        return error.message(lang())
+    except Exception as error:  # the store failed: say so, keep what was typed
+        return t("member.join_failed", error=error)
+    state.PENDING_SPEC.set((info.spec, info.preset_key))
+    state.CLASS_STEP.set((info.class_id, info.step))
+    store.mark_step_seen(info.class_id, member.lab_id, info.step)
+    state.MEMBERSHIP.set(Membership(info, member, time.time()))
+    _show_locks(state.MEMBERSHIP.get().locks)
+    typed = " ".join(name.split())
+    key = "member.joined_renamed" if member.display_name != typed else "member.joined"
+    state.CLASS_NOTICES.get().append(t(key, name=member.display_name, typed=typed, title=info.name))
+    return None
+
+
+def join_form(code: str | None = None, key: str = "join") -> None:
+    """The code (unless given) and a display name, then Join: the student lands on Build & Train."""
+    with st.form(key, border=True, enter_to_submit=True):
+        if code is None:
+            typed_code = st.text_input(
+                t("member.code"), max_chars=12, placeholder="ABC234", key=f"{key}_code"
+            )
+        name = st.text_input(
+            t("member.name"),
+            max_chars=24,
+            help=t("member.name_help"),
+            placeholder=t("member.name_placeholder"),
+            key=f"{key}_name",
+        )
+        submitted = st.form_submit_button(t("member.join"), type="primary", icon=":material/login:")
+    if not submitted:
+        return
+    error = _join(code if code is not None else typed_code, name)
+    if error:
+        st.error(error, icon=":material/error:")
+        return
+    if JOIN_PARAM in st.query_params:
+        del st.query_params[JOIN_PARAM]
+    st.switch_page(BUILD_PAGE)
+
+
+def join_screen(code: str) -> None:
+    """What a join link shows on any page: the class's name and the join form (or why not)."""
+    from nnlab.classes import ClassError
+
+    st.title(f":material/school: {t('member.join_title')}")
+    store = classes()
+    try:
+        if store is None:
+            raise RuntimeError(t("member.no_store"))
+        info = store.class_by_code(code)
+    except ClassError as error:
+        st.error(error.message(lang()), icon=":material/error:")
+        st.markdown(t("member.try_code"))
+        join_form(None, key="join_retry")
+        return
+    except Exception as error:
+        st.error(t("member.join_failed", error=error), icon=":material/error:")
+        return
+    membership = state.MEMBERSHIP.peek() or _read_membership()
+    if membership is not None and membership.info.class_id == info.class_id:
+        st.success(
+            t("member.already", name=membership.member.display_name, title=info.name),
+            icon=":material/check_circle:",
+        )
+        if st.button(t("member.open_build"), type="primary", icon=":material/model_training:"):
+            del st.query_params[JOIN_PARAM]
+            st.switch_page(BUILD_PAGE)
+        return
+    st.markdown(t("member.join_intro", title=info.name, members=info.member_count))
+    if info.member_count >= info.capacity:
+        st.warning(t("member.looks_full", capacity=info.capacity), icon=":material/group:")
+    join_form(info.join_code, key="join_link")
+    st.caption(t("member.privacy"))
+
+
+def join_box() -> None:
+    """'Join a class' for Home and the Classroom page: type the code and a name."""
+    box, _ = st.columns([3, 2])  # a short form: half the width on a wide screen
+    with box:
+        st.markdown(f"**:material/school: {t('member.box_title')}**")
+        membership = state.MEMBERSHIP.peek()
+        if membership is not None:
+            name, title = membership.member.display_name, membership.info.name
+            st.caption(t("member.in_class", name=name, title=title))
+            return
+        st.caption(t("member.box_help"))
+        join_form(None, key="join_box")
+
+
+# --- the banner -----------------------------------------------------------------------------------
+
+
+def _leave() -> None:
+    membership = state.MEMBERSHIP.peek()
+    store = classes()
+    if membership is None or store is None:
+        return
+    store.leave(membership.info.class_id, membership.member.lab_id)
+    state.MEMBERSHIP.set(None)
+    state.CLASS_STEP.set(None)
+    _show_locks(state.LINK_LOCKS.peek())
+    state.CLASS_NOTICES.get().append(t("member.left", title=membership.info.name))
+
+
+def _field_names(names: Any) -> str:
+    return ", ".join(t(f"field.{name}") for name in sorted(names)) or t("member.nothing")
+
+
+def _check_step() -> None:
+    """Rerun the page when the teacher pushed a step or ended the class (one small query)."""
+    membership = state.MEMBERSHIP.peek()
+    store = classes()
+    if membership is None or store is None:
+        return
+    if time.time() - membership.checked_at < STEP_CHECK_S:
+        return
+    try:
+        info = store.get_class(membership.info.class_id)
+    except Exception:  # unreachable store: try again next time
+        return
+    if (
+        info is None
+        or info.step != membership.info.step
+        or info.ended_at != membership.info.ended_at
+    ):
+        st.rerun(scope="app")
+    state.MEMBERSHIP.set(Membership(membership.info, membership.member, time.time()))
+
+
+def class_banner() -> None:
+    """Build & Train's banner for a class member: the class, its step, what is locked, Leave."""
+    membership = state.MEMBERSHIP.peek()
+    for notice in state.CLASS_NOTICES.pop() or []:
+        st.success(notice, icon=":material/check_circle:")
+    if membership is None:
+        return
+    info, member = membership.info, membership.member
+    with st.container(border=True, key="class_banner"):
+        text, leave = st.columns([5, 1], vertical_alignment="center")
+        with text:
+            st.markdown(
+                t("member.banner", title=info.name, step=info.step, name=member.display_name)
+            )
+            if info.is_ended:
+                st.caption(t("member.ended"))
+            else:
+                st.caption(
+                    t(
+                        "member.banner_locks",
+                        locked=_field_names(info.locked),
+                        hidden=_field_names(info.hidden),
+                    )
+                )
+            if info.challenge_key:
+                st.caption(t("member.challenge", title=t(f"challenge.{info.challenge_key}.title")))
+        with leave.popover(t("member.leave"), icon=":material/logout:", width="stretch"):
+            st.markdown(t("member.leave_confirm", title=info.name))
+            st.button(t("member.leave_button"), key="class_leave", on_click=_leave, type="primary")
+        st.fragment(_check_step, run_every=STEP_CHECK_S)()
