@@ -8,6 +8,7 @@ Setting the environment variable NNLAB_TINY=1 runs it in seconds on 500 images f
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from typing import Any
 
@@ -145,7 +146,7 @@ def _string_lines(text: str, indent: str) -> list[str]:
     """`text` as adjacent string literals, one per line, each line within the line limit."""
     chunks = wrap_text(text, _LINE_LIMIT - len(indent) - 4)
     return [
-        indent + repr(chunk + (" " if position < len(chunks) - 1 else ""))
+        indent + json.dumps(chunk + (" " if position < len(chunks) - 1 else ""), ensure_ascii=False)
         for position, chunk in enumerate(chunks)
     ]
 

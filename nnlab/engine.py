@@ -628,7 +628,8 @@ class Engine:
         """Queue `extra_epochs` more epochs of an ended run, from its saved model and optimizer.
 
         The run keeps its id and its history goes on (epoch n+1, n+2, ...); the same seed gives
-        the same batches as one longer run would have had. ValueError with a message when the
+        the same batches as one longer run would have had (and, without dropout, the same
+        figures: Keras saves no state of the dropout masks' generator). ValueError when the
         run cannot go on (still active, no saved model, too many epochs); LabBusy as submit.
         """
         if isinstance(extra_epochs, bool) or not isinstance(extra_epochs, int) or extra_epochs < 1:

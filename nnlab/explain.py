@@ -44,6 +44,7 @@ CALIBRATION_FORMAT = "nnlab-not-a-digit/1"
 # probability reads "does not look like a digit". Weak (a network is often sure of a letter), so
 # the page says the rule is uncalibrated.
 FALLBACK_MIN_PROBABILITY = 0.7
+ADD_INK_SHARE = 0.3  # "ink here would help": places below this share of the best are not shown
 FINITE_DIFFERENCE_STEP = 1e-4  # for activations without a derivative written out here
 
 
@@ -320,7 +321,10 @@ def class_evidence(network: Network, image: np.ndarray, target: int) -> ClassEvi
     contribution = _direction_gradient(network, image, direction) * image
     speaks_for = np.maximum(contribution, 0.0)
     speaks_against = np.maximum(-contribution, 0.0)
-    add_ink = np.maximum(smooth_gradient(network, image, direction), 0.0) * (1.0 - image)
+    add_ink = np.maximum(smooth_gradient(network, image, direction, samples=32), 0.0)
+    # A pen adds strokes, not single pixels: smooth the map, keep the strongest places.
+    add_ink = ndimage.gaussian_filter(add_ink * (1.0 - image), 1.0)
+    add_ink[add_ink < ADD_INK_SHARE * add_ink.max()] = 0.0
     return ClassEvidence(
         target=target,
         versus=versus,

@@ -64,8 +64,14 @@ class PreparedData:
     y_validation: np.ndarray
 
 
-def prepare_data(spec: RunSpec, dataset: Any) -> PreparedData:
-    """Pick the run's training subset and validation data, seeded, without copying the images."""
+def prepare_data(
+    spec: RunSpec, dataset: Any, extra_train: tuple[Any, Any] | None = None
+) -> PreparedData:
+    """Pick the run's training subset and validation data, seeded, without copying the images.
+
+    extra_train: (uint8 images N x 28 x 28, class numbers) always trained on besides the subset
+    (a class's own handwriting when fine-tuning); the training images are then copied once.
+    """
     for name in ("x_train", "y_train", "x_test", "y_test"):
         if not hasattr(dataset, name):
             raise ValueError(f"The data set has no {name}: it cannot be trained on.")
@@ -91,6 +97,17 @@ def prepare_data(spec: RunSpec, dataset: Any) -> PreparedData:
     else:
         x_validation = np.asarray(dataset.x_test)
         y_validation = _labels(spec, np.asarray(dataset.y_test))
+    if extra_train is not None:
+        extra_images, extra_classes = (np.asarray(part) for part in extra_train)
+        if extra_images.ndim != 3 or extra_images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
+            raise ValueError(f"Extra training images must be 28x28; got {extra_images.shape}.")
+        if len(extra_images) != len(extra_classes):
+            raise ValueError("The extra training images need one label each.")
+        if len(extra_classes) and not np.isin(extra_classes, np.arange(NUM_CLASSES)).all():
+            raise ValueError(f"Extra training labels must be class numbers 0-{NUM_CLASSES - 1}.")
+        indices = np.concatenate([indices, np.arange(available, available + len(extra_images))])
+        x_train = np.concatenate([x_train, extra_images.astype(np.uint8)])
+        labels = np.concatenate([labels, _labels(spec, extra_classes)])
     return PreparedData(x_train, labels, indices, x_validation, y_validation)
 
 
@@ -184,6 +201,7 @@ def fit_spec(
     control: Callable[[], dict | None] | None = None,
     initial_model_bytes: bytes | None = None,
     initial_epoch: int = 0,
+    extra_train: tuple[Any, Any] | None = None,
 ) -> FitResult:
     """Train `spec` on `dataset` (or its named data set) and report through the callbacks.
 
@@ -195,6 +213,7 @@ def fit_spec(
     (nnlab.schedules.control_callback). Continuing a run: `initial_model_bytes` (a .keras file
     with its optimizer state, as model_file_bytes saves it) trained for `initial_epoch` epochs
     of the same spec; the run trains epochs initial_epoch + 1 .. spec.epochs on the same batches.
+    extra_train: examples trained on besides the spec's subset (see prepare_data).
     """
     if not isinstance(spec, RunSpec):
         raise ValueError(f"A training run needs a RunSpec; got {type(spec).__name__}.")
@@ -202,7 +221,7 @@ def fit_spec(
         from nnlab.datasets import load_dataset
 
         dataset = load_dataset(spec.dataset)
-    data = prepare_data(spec, dataset)
+    data = prepare_data(spec, dataset, extra_train)
     train_images = len(data.train_indices)
     validation_images = len(data.x_validation)
     batches = math.ceil(train_images / spec.batch_size)

@@ -218,23 +218,18 @@ def _train_job(
 
 def _fit_options(options: dict[str, Any], controls: JobControls) -> dict[str, Any]:
     """fit_spec's keyword arguments for a job's options (only those the job uses)."""
-    import inspect
-
-    from nnlab.training import fit_spec
-
     fit_options: dict[str, Any] = {"control": controls.commands}
     for name in ("initial_model_bytes", "initial_epoch", "extra_train"):
         if options.get(name) is not None:
             fit_options[name] = options[name]
-    accepted = inspect.signature(fit_spec).parameters  # LEAD-TEMP until fit_spec has them all
-    return {name: value for name, value in fit_options.items() if name in accepted}
+    return fit_options
 
 
 def _lr_find_job(spec_json: str) -> tuple[str, dict[str, Any]]:
     """The learning-rate range test for a spec: loss against a growing rate, and a suggestion."""
     try:
         from nnlab.datasets import load_dataset
-        from nnlab.diagnostics import lr_range_test
+        from nnlab.schedules import lr_range_test
         from nnlab.spec import RunSpec
 
         spec = RunSpec.from_json(spec_json)

@@ -18,6 +18,7 @@ from nnlab.classes import (
 from nnlab.i18n import LANGUAGES
 from nnlab.links import SPEC_FIELDS, encode_link, link_url
 from pages import _state as state
+from pages._class_join import join_box
 from pages._class_teacher import (
     DEFAULT_LOCKS,
     field_label,
@@ -228,6 +229,7 @@ challenges, class_mode, teacher, glossary_tab = st.tabs(
 with challenges:
     challenges_tab()
 with class_mode:
+    join_box()  # students: join a class with its code (pages/_class_join.py)
     class_tab()
 with teacher:
     teacher_tab()

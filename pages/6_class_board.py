@@ -31,7 +31,12 @@ from nnlab.classes import (
 from nnlab.datasets import load_dataset
 from nnlab.evaluation import evaluate_probabilities
 from pages import _state as state
-from pages._charts import class_curves_spec, confusion_matrix_spec, curves_spec
+from pages._charts import (
+    board_chart_config,
+    class_curves_spec,
+    confusion_matrix_spec,
+    curves_spec,
+)
 from pages._class_teacher import (
     THEMES,
     board_style,
@@ -46,7 +51,8 @@ from pages._lab import class_store, engine
 
 REFRESH_S = 3.0  # the live part's rerun interval; the store is read at most every BOARD_CACHE_S
 LEADERS_SHOWN = 10
-LIVE_ROWS = 40
+ENTRY_BUTTONS = 5  # the leaderboard's first entries get a button to open them
+LIVE_ROWS = 30
 DRAWINGS_PER_PAGE = 40
 DETAIL_KEY = "board_detail_run"  # the detail's select box; the leaderboard's buttons set it too
 
@@ -240,7 +246,7 @@ def open_entry(entries: list[LeaderEntry]) -> None:
     """Buttons (pills) for the leaderboard's entries: one opens that run in detail below."""
     if not entries:
         return
-    options = [entry.run_id for entry in entries[:LEADERS_SHOWN]]
+    options = [entry.run_id for entry in entries[:ENTRY_BUTTONS]]
     names = {entry.run_id: f"#{entry.rank} {entry.display_name}" for entry in entries}
     picked = st.pills(
         t("board.open_entry"),
@@ -282,8 +288,8 @@ def live_board(class_id: str, theme: str) -> None:
             open_entry(entries)
         else:
             st.info(t("board.no_leaders"), icon=":material/emoji_events:")
-    st.subheader(t("board.runs_title"))
     if board.runs:
+        st.subheader(t("board.runs_title"))
         st.html(runs_table(board))
     idle = [m.display_name for m in board.members if all(r.lab_id != m.lab_id for r in board.runs)]
     if idle:
@@ -338,6 +344,11 @@ def confusion(figures: dict[str, Any], prefix: str, theme: str) -> dict[str, Any
     )
 
 
+def follow_detail_pick() -> None:
+    """The teacher picked a run: the class's curves draw it thick."""
+    state.BOARD_RUN.set(st.session_state.get(DETAIL_KEY))
+
+
 @st.fragment
 def run_detail(class_id: str, theme: str) -> None:
     """Pick a run; its settings, curves, confusion matrix and handwriting accuracy."""
@@ -352,43 +363,36 @@ def run_detail(class_id: str, theme: str) -> None:
     }
     if st.session_state.get(DETAIL_KEY) not in by_id:
         st.session_state.pop(DETAIL_KEY, None)  # a run gone from the board: start afresh
-    picked = st.selectbox(t("board.detail_pick"), options, format_func=labels.get, key=DETAIL_KEY)
-    if picked != state.BOARD_RUN.peek():
-        state.BOARD_RUN.set(picked)
+    picked = st.selectbox(
+        t("board.detail_pick"),
+        options,
+        format_func=labels.get,
+        key=DETAIL_KEY,
+        on_change=follow_detail_pick,
+    )
     run = by_id.get(picked)
     if run is None:
         return
-    st.markdown(f"**{run.display_name}** · {run.label} · {settings_summary(run.spec)}")
-    curve_column, matrix_column = st.columns(2, gap="large")
-    with curve_column:
-        st.vega_lite_chart(
-            curves_spec(
-                list(run.history),
-                "accuracy",
-                title=t("board.accuracy"),
-                epoch_title=t("board.epoch"),
-                train_name=t("board.train"),
-                validation_name=t("board.validation"),
-            ),
-            width="stretch",
+    st.markdown(f"**{run.display_name}** · {run.label}")
+    st.caption(settings_summary(run.spec))
+    figures = run_scores(run, class_id)
+    has_ours = figures is not None and "ours_accuracy" in figures
+    columns = st.columns(3 if has_ours else 2, gap="large")
+    with columns[0]:
+        curves = curves_spec(
+            list(run.history),
+            "accuracy",
+            title=t("board.accuracy"),
+            epoch_title=t("board.epoch"),
+            train_name=t("board.train"),
+            validation_name=t("board.validation"),
         )
-    with matrix_column:
-        if run.is_active:
-            st.info(t("board.detail_training"), icon=":material/hourglass_top:")
-            return
-        if not run.has_model:
-            st.info(t("board.no_model"), icon=":material/block:")
-            return
-        try:
-            with st.spinner(t("board.evaluating")):
-                drawings = class_store().drawing_count(class_id)
-                figures = run_figures(run.run_id, run.ended_at, class_id, drawings)
-        except Exception as error:  # a damaged model must not take the board down
-            st.error(t("board.detail_failed", error=error))
-            return
-        if "error" in figures:
-            st.info(figures["error"], icon=":material/block:")
-            return
+        curves["config"] = board_chart_config(theme, font_size=18)
+        curves["height"] = 360
+        st.vega_lite_chart(curves, theme=None, width="stretch")
+    if figures is None:
+        return
+    with columns[1]:
         st.markdown(
             t(
                 "board.detail_test",
@@ -397,15 +401,37 @@ def run_detail(class_id: str, theme: str) -> None:
             )
         )
         st.vega_lite_chart(confusion(figures, "", theme), theme=None, width="stretch")
-    if "ours_accuracy" in figures:
-        st.markdown(
-            t(
-                "board.detail_ours",
-                accuracy=percent(figures["ours_accuracy"]),
-                count=figures["ours_count"],
+    if has_ours:
+        with columns[2]:
+            st.markdown(
+                t(
+                    "board.detail_ours",
+                    accuracy=percent(figures["ours_accuracy"]),
+                    count=figures["ours_count"],
+                )
             )
-        )
-        st.vega_lite_chart(confusion(figures, "ours_", theme), theme=None, width="stretch")
+            st.vega_lite_chart(confusion(figures, "ours_", theme), theme=None, width="stretch")
+
+
+def run_scores(run: BoardRun, class_id: str) -> dict[str, Any] | None:
+    """The run's test and handwriting figures, or None after saying why there are none."""
+    if run.is_active:
+        st.info(t("board.detail_training"), icon=":material/hourglass_top:")
+        return None
+    if not run.has_model:
+        st.info(t("board.no_model"), icon=":material/block:")
+        return None
+    try:
+        with st.spinner(t("board.evaluating")):
+            drawings = class_store().drawing_count(class_id)
+            figures = run_figures(run.run_id, run.ended_at, class_id, drawings)
+    except Exception as error:  # a damaged model must not take the board down
+        st.error(t("board.detail_failed", error=error))
+        return None
+    if "error" in figures:
+        st.info(figures["error"], icon=":material/block:")
+        return None
+    return figures
 
 
 # --- the teacher's actions ------------------------------------------------------------------------
@@ -532,7 +558,7 @@ def teacher_actions(info: ClassInfo, key: str) -> None:
 
 def header(info: ClassInfo) -> str:
     """Class name, code, step, and the light/dark switch; returns the theme."""
-    title_column, theme_column = st.columns([5, 1], vertical_alignment="bottom")
+    title_column, theme_column = st.columns([3, 1], vertical_alignment="bottom")
     with title_column:
         st.title(f":material/leaderboard: {info.name}")
     with theme_column:

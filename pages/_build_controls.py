@@ -52,6 +52,8 @@ def _choice_labels(name: str) -> dict[Any, str]:
         return {key: entry.title for key, entry in registry.OPTIMIZERS.items()}
     if name == "loss":
         return {key: t(entry.title_key) for key, entry in registry.LOSSES.items()}
+    if name == "lr_schedule":
+        return {key: t(entry.title_key) for key, entry in registry.LR_SCHEDULES.items()}
     if name in ("validation", "kind"):
         return {value: t(f"build.{name}.{value}") for value in field_choices(name)}
     if name == "kernel_size":

@@ -26,7 +26,7 @@ from pages import _state as state
 from pages._common import is_hidden, t
 from pages._lab import engine
 
-SMALL_HEIGHT = 130
+SMALL_HEIGHT = 150
 MAP_HEIGHT = 320
 LOG_STATISTICS = ("grad_norm", "update_ratio")  # spread over decades: log axes
 SHOWN_STATISTICS = ("grad_norm", "update_ratio", "saturated", "dead", "mean", "std")
@@ -66,6 +66,7 @@ def _line_spec(rows: list[dict[str, Any]], title: str, log: bool, percent: bool)
     return {
         "title": {"text": title, "fontSize": 12},
         "height": SMALL_HEIGHT,
+        "autosize": {"type": "fit-x", "contains": "padding"},
         "data": {"values": rows},
         "mark": {"type": "line", "point": True},
         "encoding": {
@@ -85,7 +86,9 @@ def _line_spec(rows: list[dict[str, Any]], title: str, log: bool, percent: bool)
                 "field": "layer",
                 "type": "nominal",
                 "title": None,
-                "legend": {"orient": "bottom"},
+                "scale": {"scheme": "category10"},
+                # Below the plot: a legend above or beside it squeezes a small chart's plot.
+                "legend": {"orient": "bottom", "direction": "horizontal", "offset": 4},
             },
             "tooltip": [
                 {"field": "layer", "type": "nominal", "title": t("learn.chart.layer")},
@@ -114,7 +117,10 @@ def _rate_rows(history: tuple[dict[str, Any], ...] | list[dict[str, Any]]) -> li
 
 
 def _map_spec(
-    points: dict[str, Any], names: list[str], images: list[str] | None, domain: list[float]
+    points: dict[str, Any],
+    names: list[str],
+    images: list[str] | None,
+    domains: tuple[list[float], list[float]],
 ) -> dict[str, Any]:
     """The hidden-layer map at one epoch: a point per test image, coloured by its class."""
     values = []
@@ -126,14 +132,15 @@ def _map_spec(
     tooltip = [{"field": "class", "type": "nominal", "title": t("learn.map.class")}]
     if images is not None:
         tooltip.append({"field": "image", "type": "nominal"})
-    scale = {"domain": domain, "nice": False, "zero": False}
+    x_scale, y_scale = ({"domain": domain, "nice": False, "zero": False} for domain in domains)
     return {
         "height": MAP_HEIGHT,
+        "autosize": {"type": "fit-x", "contains": "padding"},
         "data": {"values": values},
         "mark": {"type": "circle", "size": 22, "opacity": 0.75},
         "encoding": {
-            "x": {"field": "x", "type": "quantitative", "axis": None, "scale": scale},
-            "y": {"field": "y", "type": "quantitative", "axis": None, "scale": scale},
+            "x": {"field": "x", "type": "quantitative", "axis": None, "scale": x_scale},
+            "y": {"field": "y", "type": "quantitative", "axis": None, "scale": y_scale},
             "color": {
                 "field": "class",
                 "type": "nominal",
@@ -145,13 +152,10 @@ def _map_spec(
     }
 
 
-def _map_domain(maps: dict[int, dict[str, Any]]) -> list[float]:
-    """One square extent for every recorded epoch, so the slider moves points, not axes."""
-    extent = max(
-        (max(np.abs(m["x"]).max(), np.abs(m["y"]).max()) for m in maps.values() if m["x"]),
-        default=1.0,
-    )
-    extent = float(extent) * 1.05 or 1.0
+def _map_domain(maps: dict[int, dict[str, Any]], axis: str) -> list[float]:
+    """One extent of an axis for every recorded epoch, so the slider moves points, not axes."""
+    extent = max((float(np.abs(m[axis]).max()) for m in maps.values() if m[axis]), default=1.0)
+    extent = extent * 1.05 or 1.0
     return [-extent, extent]
 
 
@@ -211,7 +215,11 @@ def _map_section(run: state.RunView, history: list[dict[str, Any]]) -> None:
     chosen = epochs[-1]
     if len(epochs) > 1:
         chosen = st.select_slider(
-            t("learn.map.epoch"), options=epochs, value=epochs[-1], key=f"learn_map_{run.run_id}"
+            t("learn.map.epoch"),
+            options=epochs,
+            value=epochs[-1],
+            # A new map makes a new slider: it follows the latest epoch while the run trains.
+            key=f"learn_map_{run.run_id}_{len(epochs)}",
         )
     points = maps[chosen]
     names, images = _map_images(run.spec.dataset)
@@ -219,7 +227,10 @@ def _map_section(run: state.RunView, history: list[dict[str, Any]]) -> None:
     # 1,000 thumbnails weigh ~300 kB: sent once the run has ended, not on every live refresh.
     pictures = images[:shown] if not run.is_active else None
     st.vega_lite_chart(
-        _map_spec(points, names[:shown], pictures, _map_domain(maps)), width="stretch"
+        _map_spec(
+            points, names[:shown], pictures, (_map_domain(maps, "x"), _map_domain(maps, "y"))
+        ),
+        width="stretch",
     )
     share = sum(value or 0 for value in points.get("variance", []))
     st.caption(
@@ -246,7 +257,7 @@ def _watch_section(run: state.RunView, history: list[dict[str, Any]]) -> None:
             t("learn.watch.epoch"),
             options=epochs,
             value=epochs[-1],
-            key=f"learn_watch_{run.run_id}",
+            key=f"learn_watch_{run.run_id}_{len(epochs)}",
         )
     watch = rows[epochs.index(chosen)]["watch"]
     images, truths = _watched(run.spec.dataset)
@@ -259,7 +270,7 @@ def _watch_section(run: state.RunView, history: list[dict[str, Any]]) -> None:
         captions.append(
             f"{mark} " + t("learn.watch.caption", predicted=predicted, confidence=confidence)
         )
-    st.image(list(255 - images[: len(watch)]), caption=captions, width=64)
+    st.image(list(255 - images[: len(watch)]), caption=captions, width=48)
 
 
 # --- beside the settings --------------------------------------------------------------------------
@@ -406,7 +417,7 @@ def _finder_spec(result: dict[str, Any]) -> dict[str, Any]:
                 },
             }
         )
-    return {"height": 180, "layer": layers}
+    return {"height": 180, "autosize": {"type": "fit-x", "contains": "padding"}, "layer": layers}
 
 
 def augmentation_controls() -> None:

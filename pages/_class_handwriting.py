@@ -244,7 +244,8 @@ def _comparison(base_id: str, tuned_id: str, images: np.ndarray, labels: np.ndar
 
 def _tuning_status(was_active: bool) -> None:
     """The newest fine-tuning run of this session: its progress, then before/after."""
-    images, labels = _class_set(_membership().info.class_id) if _membership() else (None, None)
+    membership = state.MEMBERSHIP.peek()  # a fragment rerun: the page run just read it
+    images, labels = _class_set(membership.info.class_id) if membership else (None, None)
     for tuned_id, base_id in reversed(list(state.FINE_TUNES.get().items())):
         run = engine().live(tuned_id)
         if run is None:

@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 JOIN_PARAM = "join"  # nnlab.classes.JOIN_PARAM (not imported here: Home must not load SQLAlchemy)
 BUILD_PAGE = registry.page("build").file
 STEP_CHECK_S = 5.0  # how often the banner asks the store whether the teacher pushed a new step
-RECHECK_S = 1.0  # app.py and the page itself may both ask in one run: one store read
 
 
 @dataclass(frozen=True)
@@ -133,13 +132,11 @@ def _load_step(membership: Membership) -> None:
 
 
 def current_membership() -> Membership | None:
-    """This lab's class, read from the store at most once a second (app.py and pages both ask)."""
-    checked = state.CLASS_CHECKED.peek()
-    if checked is not None and time.monotonic() - checked < RECHECK_S:
+    """This lab's class, read from the store (once per run: app.py, then the page, both ask)."""
+    if state.CLASS_READ.pop():  # app.py read it moments ago, in this same run
         return state.MEMBERSHIP.peek()
     previous = state.MEMBERSHIP.peek()
     membership = _read_membership()
-    state.CLASS_CHECKED.set(time.monotonic())
     state.MEMBERSHIP.set(membership)
     if membership is None:
         if previous is not None:  # left, or the class expired: back to the link's locks
@@ -160,6 +157,7 @@ def follow_class(is_home: bool = False) -> None:
     if is_home and state.MEMBERSHIP.peek() is None:
         return  # Home stays light (no store); Build & Train and the others look the class up
     current_membership()
+    state.CLASS_READ.set(True)
 
 
 # --- joining --------------------------------------------------------------------------------------

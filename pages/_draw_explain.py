@@ -14,9 +14,14 @@ from nnlab.drawing import class_probabilities
 from nnlab.inside import png_data_url
 from nnlab.registry import DATASETS
 from pages._charts import class_probability_bars
-from pages._common import t
+from pages._common import is_projector, t
 
 SLIDERS = ("dx", "dy", "degrees", "thickness", "blur", "noise", "erase")
+
+
+def scale() -> int:
+    """Screen pixels per image pixel: larger in projector mode, for the back of the room."""
+    return 12 if is_projector() else 8
 
 
 def class_names(choice: Any) -> list[str]:
@@ -41,7 +46,7 @@ def digit_notice(choice: Any, image: np.ndarray) -> None:
         how = t(
             "explain.rule_calibrated",
             method=t(f"explain.method.{rule.method}"),
-            caught=f"{rule.figures.get('non_digits_caught', 0):.0%}",
+            caught=f"{rule.figures.get('unseen_shapes_caught', 0):.0%}",
             flagged=f"{rule.figures.get('drawn_flagged', 0):.0%}",
         )
     else:
@@ -61,36 +66,44 @@ def show_saliency(network: Any, image: np.ndarray, names: Sequence[str], best: i
     """Gradient x input for the answer, beside the occlusion cross-check."""
     left, right = st.columns(2)
     with left:
-        st.image(png_data_url(explain.overlay(image, explain.saliency(network, image, best))))
+        st.image(
+            png_data_url(explain.overlay(image, explain.saliency(network, image, best), scale()))
+        )
         st.caption(t("explain.saliency_caption", label=names[best]))
     with right:
-        st.image(png_data_url(explain.overlay(image, explain.occlusion(network, image, best))))
-        st.caption(t("explain.occlusion_caption", label=names[best]))
+        # Off at first: 144 forward passes per drawing add up when a whole class is drawing.
+        if st.toggle(t("explain.occlusion_toggle"), key="draw_explain_occlusion"):
+            occluded = explain.occlusion(network, image, best)
+            st.image(png_data_url(explain.overlay(image, occluded, scale())))
+            st.caption(t("explain.occlusion_caption", label=names[best]))
     st.caption(t("explain.saliency_help"))
 
 
 def show_evidence(network: Any, image: np.ndarray, names: Sequence[str], key: str) -> None:
     """For a class the student picks (first the runner-up): strokes for, against, ink to add."""
     runner_up = explain.runner_up(network, image)
-    target = st.selectbox(
-        t("explain.target"),
-        list(range(len(names))),
-        index=runner_up,
-        format_func=lambda index: names[index],
-        help=t("explain.target_help"),
-        key=key,
-    )
+    picker, note = st.columns([1, 2], vertical_alignment="bottom")
+    with picker:
+        target = st.selectbox(
+            t("explain.target"),
+            list(range(len(names))),
+            index=runner_up,
+            format_func=lambda index: names[index],
+            help=t("explain.target_help"),
+            key=key,
+        )
     evidence = explain.class_evidence(network, image, target)
     answer = int(np.argmax(explain.scores(network, image)[0]))
     versus_key = "explain.versus_runner_up" if target == answer else "explain.versus"
-    st.caption(
-        t(
-            versus_key,
-            target=names[target],
-            versus=names[evidence.versus],
-            percent=f"{evidence.probability:.0%}",
+    with note:
+        st.caption(
+            t(
+                versus_key,
+                target=names[target],
+                versus=names[evidence.versus],
+                percent=f"{evidence.probability:.0%}",
+            )
         )
-    )
     pictures = (
         ("explain.speaks_for", evidence.speaks_for, "red"),
         ("explain.speaks_against", evidence.speaks_against, "blue"),
@@ -98,7 +111,7 @@ def show_evidence(network: Any, image: np.ndarray, names: Sequence[str], key: st
     )
     for column, (text, values, colour) in zip(st.columns(3), pictures, strict=True):
         with column:
-            st.image(png_data_url(explain.evidence_picture(image, values, colour)))
+            st.image(png_data_url(explain.evidence_picture(image, values, colour, scale())))
             st.caption(t(text, target=names[target]))
     st.caption(
         t(
@@ -155,7 +168,10 @@ def show_changed(network: Any, image: np.ndarray, names: Sequence[str], prefix: 
     after = int(np.argmax(probabilities))
     picture, chart = st.columns([1, 2])
     with picture:
-        st.image(png_data_url(explain.grey_picture(changed, 6)), caption=t("explain.changed_image"))
+        st.image(
+            png_data_url(explain.grey_picture(changed, scale() - 2)),
+            caption=t("explain.changed_image"),
+        )
         st.metric(
             t("explain.changed_answer"),
             f"{names[after]} · {probabilities[after]:.0%}",

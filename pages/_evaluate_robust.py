@@ -10,33 +10,36 @@ import streamlit as st
 from nnlab import explain
 from nnlab.inside import png_data_url
 from pages._common import t
-from pages._draw_explain import class_names, show_changed
+from pages._draw_explain import class_names, scale, show_changed
 
 
 def show_fgsm(network: Any, image: np.ndarray, label: int, names: list[str]) -> None:
     """The epsilon slider; original, nudge and adversarial image; the answer before and after."""
     st.markdown(f"**{t('explain.fgsm_title')}**")
     st.caption(t("explain.fgsm_intro"))
-    epsilon = st.slider(t("explain.epsilon"), 0.0, 0.3, 0.1, 0.01, key="evaluate_fgsm_epsilon")
+    slider_column, _ = st.columns(2)
+    with slider_column:
+        epsilon = st.slider(t("explain.epsilon"), 0.0, 0.3, 0.1, 0.01, key="evaluate_fgsm_epsilon")
     result = explain.fgsm(network, image, label, epsilon)
     before, after = result.probabilities_before, result.probabilities_after
     pictures = (
-        (explain.grey_picture(result.original, 6), t("explain.original_image")),
-        (explain.signed_picture(result.perturbation, 6), t("explain.perturbation")),
-        (explain.grey_picture(result.adversarial, 6), t("explain.adversarial")),
+        (explain.grey_picture(result.original, scale() - 2), t("explain.original_image")),
+        (explain.signed_picture(result.perturbation, scale() - 2), t("explain.perturbation")),
+        (explain.grey_picture(result.adversarial, scale() - 2), t("explain.adversarial")),
     )
-    for column, (pixels, caption) in zip(st.columns(3), pictures, strict=True):
+    *picture_columns, answers = st.columns([1, 1, 1, 1.4])
+    for column, (pixels, caption) in zip(picture_columns, pictures, strict=True):
         with column:
             st.image(png_data_url(pixels), caption=caption)
-    first, second = st.columns(2)
-    first.metric(
-        t("explain.before"),
-        f"{names[result.prediction_before]} · {before[result.prediction_before]:.0%}",
-    )
-    second.metric(
-        t("explain.after"),
-        f"{names[result.prediction_after]} · {after[result.prediction_after]:.0%}",
-    )
+    with answers:
+        st.metric(
+            t("explain.before"),
+            f"{names[result.prediction_before]} · {before[result.prediction_before]:.0%}",
+        )
+        st.metric(
+            t("explain.after"),
+            f"{names[result.prediction_after]} · {after[result.prediction_after]:.0%}",
+        )
     st.caption(
         t(
             "explain.loss_change",
@@ -64,24 +67,24 @@ def show_robustness(choice: Any, dataset: Any) -> None:
     st.caption(t("explain.evaluate_intro"))
     names = class_names(choice)
     last = int(dataset.num_test) - 1
-    index = st.number_input(
-        t("explain.test_image"),
-        min_value=0,
-        max_value=last,
-        value=0,
-        step=1,
-        help=t("explain.test_image_help", last=f"{last:,}"),
-        key="evaluate_robust_index",
-    )
+    picker, label_column = st.columns([1, 2], vertical_alignment="bottom")
+    with picker:
+        index = st.number_input(
+            t("explain.test_image"),
+            min_value=0,
+            max_value=last,
+            value=0,
+            step=1,
+            help=t("explain.test_image_help", last=f"{last:,}"),
+            key="evaluate_robust_index",
+        )
     image = dataset.x_test[int(index)].astype(np.float64) / 255.0
     label = int(dataset.y_test[int(index)])
-    st.caption(t("explain.true_label", label=names[label]))
+    with label_column:
+        st.markdown(t("explain.true_label", label=names[label]))
     try:
-        robust, adversarial = st.columns(2, gap="large")
-        with robust:
-            st.markdown(f"**{t('explain.tab_robust')}**")
-            show_changed(choice.network, image, names, "evaluate_robust")
-        with adversarial:
-            show_fgsm(choice.network, image, label, names)
+        st.markdown(f"**{t('explain.tab_robust')}**")
+        show_changed(choice.network, image, names, "evaluate_robust")
+        show_fgsm(choice.network, image, label, names)
     except Exception as error:  # an uploaded model the explanation cannot run
         st.error(t("explain.failed", error=error))

@@ -131,7 +131,9 @@ def share_controls(spec: RunSpec, preset_key: str | None) -> None:
     locked = sorted(state.LOCKED_FIELDS.get())
     if locked:
         names = ", ".join(t(f"field.{name}") for name in locked)
-        st.caption(f":material/lock: {t('share.locked_note')}: {names}")
+        # A class member's locks come from the class (pages/_class_join.py), not a link.
+        note = t("member.locked_note") if state.MEMBERSHIP.peek() else t("share.locked_note")
+        st.caption(f":material/lock: {note}: {names}")
     with st.expander(t("share.title"), icon=":material/share:"):
         st.caption(t("share.explain"))
         st.code(url, language=None, wrap_lines=True)

@@ -116,7 +116,7 @@ BOARD_CHARTS: Slot[dict[Any, Any]] = Slot("class_board_charts", dict)
 LINK_LOCKS: Slot[Any] = Slot("link_locks", _none)
 MEMBERSHIP: Slot[Any] = Slot("class_membership", _none)
 CLASS_STEP: Slot[tuple[str, int] | None] = Slot("class_step_loaded", _none)  # (class, step)
-CLASS_CHECKED: Slot[float | None] = Slot("class_checked_at", _none)  # time.monotonic()
+CLASS_READ: Slot[bool] = Slot("class_read_this_run", _false)  # app.py read it this run
 CLASS_NOTICES: Slot[list[str]] = Slot("class_notices", list)
 # The class's handwriting (pages/_class_handwriting.py): drawings this session added (digest ->
 # (drawing id, label)), fine-tuning runs (run id -> the run it started from), cached evaluations.

@@ -421,3 +421,136 @@ def test_second_run_can_be_stopped_and_history_compares_runs(real_engine) -> Non
     assert active_run_id(app) == first
     assert len(app.multiselect(key="b_compare_runs").value) == 2
     assert not app.exception
+
+
+# --- honest settings, projector mode, the offline story (issue 12) -----------------------------
+
+
+def _layer_units_key(app) -> str:
+    [layer_id] = list(app.session_state["build.layer_ids"])
+    return f"build.layer.{layer_id}.units"
+
+
+def test_out_of_range_units_and_learning_rate_disable_train_with_the_message_beside() -> None:
+    app = open_build()
+    units = _layer_units_key(app)
+    app.number_input(key=units).set_value(99999).run()
+    assert not app.exception, app.exception
+    message = "Units must be between 1 and 4,096; got 99,999."
+    assert message in texts(app.error)
+    assert app.number_input(key=units).value == 99999  # the field keeps what was typed
+    assert app.button(key="b_train").disabled is True
+    # Beside the field: the message is the element right after the widget in its column.
+    column = next(
+        block
+        for block in app.main.get("column")
+        if any(getattr(child, "key", None) == units for child in block.children.values())
+    )
+    kids = list(column.children.values())
+    position = next(i for i, child in enumerate(kids) if getattr(child, "key", None) == units)
+    assert message in kids[position + 1].value
+    app.number_input(key=units).set_value(64).run()
+    app.number_input(key="build.learning_rate").set_value(100.0).run()
+    assert "Learning rate must be in (0.0, 10.0]; got 100.0." in texts(app.error)
+    assert app.button(key="b_train").disabled is True
+    app.number_input(key="build.learning_rate").set_value(0.01).run()
+    assert not app.error and app.button(key="b_train").disabled is False
+
+
+def test_a_batch_larger_than_the_training_images_is_explained() -> None:
+    app = open_build()
+    app.radio(key="build.validation").set_value("split").run()  # at most 48,000 images train
+    app.number_input(key="build.batch_size").set_value(60000).run()
+    assert not app.exception, app.exception
+    warning = texts(app.warning)
+    assert "The batch size (60,000) is larger than the" in warning
+    assert "a single weight update" in warning
+
+
+def _live_chart_heights(app) -> list[int]:
+    import json
+
+    specs = [json.loads(chart.proto.spec) for chart in app.get("vega_lite_chart")]
+    live = ("Loss", "Accuracy")  # the live curves, named by their y axis
+    return [spec["height"] for spec in specs if spec["encoding"]["y"].get("title") in live]
+
+
+def test_projector_mode_enlarges_the_charts_and_the_type(fake_engine) -> None:
+    from pages._charts import NORMAL_LOOK, PROJECTOR_LOOK
+
+    fake_engine.add_run(RunSpec(train_size=300, epochs=2), history=epoch_rows(2))
+    normal = open_build(lab=fake_engine.lab_id)
+    assert _live_chart_heights(normal) == [NORMAL_LOOK.height] * 2
+    assert NORMAL_LOOK.height >= 150  # a readable plot on a laptop, not 60-70 px
+    app = app_test()
+    app.query_params["lab"] = fake_engine.lab_id
+    app.run()
+    # (AppTest keeps the sidebar's elements from the first run only: switch there.)
+    app.toggle(key="projector_choice").set_value(True)
+    app.switch_page(BUILD).run()
+    assert not app.exception, app.exception
+    assert _live_chart_heights(app) == [PROJECTOR_LOOK.height] * 2
+    assert PROJECTOR_LOOK.height >= 2 * NORMAL_LOOK.height - 20
+    # A link opens it too, and a reload keeps it: the address carries projector=1.
+    linked = app_test()
+    linked.query_params["projector"] = "1"
+    linked.query_params["lab"] = fake_engine.lab_id
+    linked.run()
+    assert any("font-size: 20px" in html.proto.body for html in linked.get("html"))  # bigger type
+    linked.switch_page(BUILD).run()
+    assert not linked.exception, linked.exception
+    assert linked.session_state[state.PROJECTOR.key] is True
+    assert _live_chart_heights(linked) == [PROJECTOR_LOOK.height] * 2
+    assert linked.query_params["projector"] in ("1", ["1"])
+
+
+def test_tutorial_000_offline_says_why_and_matches_its_weight_updates(fake_engine) -> None:
+    from nnlab.datasets import load_dataset
+    from nnlab.presets import update_gap
+
+    preset = PRESETS["t000_sigmoid_mse"]
+    gap = update_gap(preset, preset.spec, load_dataset("mnist").num_train)
+    if gap is None:
+        pytest.skip("the full MNIST is here: tutorial 000 makes its 6,000 updates already")
+    app = open_build(lab=fake_engine.lab_id)
+    app.button(key="b_preset_t000_sigmoid_mse").click().run()
+    why = texts(app.info)
+    assert "learns once per batch, not once per image" in why
+    assert f"{gap.run_updates:,} weight updates" in why and "6,000" in why
+    # The run's comparison with the published figure says the same, next to its red delta.
+    fake_engine.add_run(preset.spec, preset_key=preset.key, history=epoch_rows(10, 0.34))
+    app.run()
+    assert texts(app.info).count("learns once per batch") == 2
+    button = app.button(key="b_match_updates_settings")
+    assert button.label.startswith(f"Use {gap.matching_epochs} epochs (6,000 updates")
+    button.click().run()
+    assert not app.exception, app.exception
+    assert app.number_input(key="build.epochs").value == gap.matching_epochs
+    assert gap.matching_epochs * -(-gap.train_images // 100) >= 6000
+    # The settings now make the tutorial's updates; only the finished run still explains itself.
+    assert texts(app.info).count("learns once per batch") == 1
+    assert not [button for button in app.button if button.key == "b_match_updates_settings"]
+
+
+def test_a_diverged_run_says_the_learning_rate_is_too_high_and_offers_a_tenth(
+    fake_engine,
+) -> None:
+    from nnlab.training import divergence_error
+
+    spec = RunSpec(train_size=300, epochs=3, optimizer="sgd", learning_rate=10.0)
+    run = fake_engine.add_run(
+        spec,
+        status="stopped",
+        error=divergence_error("chance"),
+        history=epoch_rows(1, accuracy=0.1, loss=14.2),
+    )
+    app = open_build(lab=fake_engine.lab_id)
+    errors = texts(app.error)
+    assert "The learning rate is too high for this network" in errors
+    assert "accuracy stayed at chance (10.0%)" in errors and "Try a learning rate of 1." in errors
+    assert not app.warning or "Stopped after" not in texts(app.warning)
+    app.button(key=f"b_lower_rate_{run.run_id}").click().run()
+    assert not app.exception, app.exception
+    assert app.number_input(key="build.learning_rate").value == pytest.approx(1.0)
+    korean = open_build("ko", lab=fake_engine.lab_id)
+    assert "학습률이 너무 높습니다" in texts(korean.error)

@@ -102,7 +102,9 @@ def test_join_by_code_on_home_and_duplicate_names_get_a_suffix(classes, period3)
     info, _ = period3
     first = submit_join(open_app(), "join_box", "Mina", code=info.join_code)
     assert on_build(first)
-    second = submit_join(open_app(), "join_box", "mina", code=f" {info.join_code[:3]}-{info.join_code[3:]} ")
+    second = submit_join(
+        open_app(), "join_box", "mina", code=f" {info.join_code[:3]}-{info.join_code[3:]} "
+    )
     assert on_build(second)
     assert 'mina" was taken' in texts(second.success) and "mina 2" in texts(second.markdown)
     assert sorted(m.display_name for m in classes.members(info.class_id)) == ["Mina", "mina 2"]
@@ -194,9 +196,12 @@ def test_drawing_goes_to_the_class_set_and_evaluate_scores_it(
 
 
 def test_fine_tune_job_mixes_the_class_set_with_an_mnist_subset() -> None:
-    images = np.zeros((10, 28, 28), np.uint8)
-    job = fine_tune_job(CLASS_SPEC.replace(train_size=None), images, np.arange(10))
+    images = np.zeros((50, 28, 28), np.uint8)
+    job = fine_tune_job(CLASS_SPEC.replace(train_size=None), images, np.arange(50) % 10)
     assert job.spec.train_size == 2_000 and job.spec.epochs == 2
-    assert 0.15 < len(job.images) / (len(job.images) + 2_000) < 0.35
+    assert 0.15 < len(job.images) / (len(job.images) + 2_000) < 0.35  # about a quarter
+    assert job.spec.hidden_layers == CLASS_SPEC.hidden_layers  # the same network continues
+    few = fine_tune_job(CLASS_SPEC, images[:2], np.array([1, 2]))
+    assert few.repeats == 20  # a tiny set is repeated, but not without limit
     with pytest.raises(ValueError, match="digits"):
         fine_tune_job(CLASS_SPEC.replace(dataset="fashion_mnist"), images, np.arange(10))

@@ -1,9 +1,10 @@
 """The exported Keras script: runnable for every preset, and the same network as the lab's.
 
 Every preset's script runs for real (NNLAB_TINY=1: 500 images, one epoch) in one subprocess that
-imports Keras once. `keras.datasets.*.load_data` is replaced there by a few hundred seeded random
-uint8 images, so nothing touches the network, and `Model.fit` is wrapped to record the starting
-weights. The subprocess then compares each script's model with `nnlab.build_model(spec)`.
+imports Keras once. The scripts find nnlab there, so they load the app's own data (offline:
+NNLAB_OFFLINE=1); `keras.datasets.*.load_data` is replaced by a few hundred seeded random uint8
+images in case one does not, so nothing touches the network. `Model.fit` is wrapped to record the
+starting weights. The subprocess then compares each script's model with `nnlab.build_model(spec)`.
 """
 
 from __future__ import annotations
@@ -203,3 +204,63 @@ def test_exported_scripts_are_lint_clean(tmp_path: Path) -> None:
         text=True,
     )
     assert check.returncode == 0, check.stdout
+
+
+# --- where the script's data comes from --------------------------------------------------------
+
+
+def test_script_uses_the_apps_data_or_says_where_it_downloads() -> None:
+    script = keras_script(PRESETS["t000_sigmoid_mse"].spec)
+    assert "from nnlab.datasets import load_dataset" in script
+    assert 'data = load_dataset("mnist")' in script  # inside NN Lab: the app's own data
+    assert "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz" in script
+    assert "~/.keras/datasets/mnist.npz" in script
+    assert "Offline?" in script and "raise SystemExit(" in script
+    korean = keras_script(PRESETS["t004_relu100"].spec, language="ko")
+    assert 'load_dataset("fashion_mnist")' in korean and "오프라인이라면" in korean
+
+
+# Runs the exported script with Keras' download failing, as it does without a network.
+OFFLINE_RUNNER = r"""
+import runpy, sys
+import keras
+
+def no_network():
+    raise OSError("[Errno -3] Temporary failure in name resolution")
+
+keras.datasets.mnist.load_data = no_network
+runpy.run_path(sys.argv[1], run_name="__main__")
+"""
+
+
+@pytest.mark.slow
+def test_exported_script_reads_the_apps_data_inside_nnlab_and_explains_offline(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "exported.py"
+    path.write_text(keras_script(RunSpec(epochs=1, hidden_layers=(LayerSpec.dense(8),))))
+    env = dict(os.environ, NNLAB_TINY="1", MPLBACKEND="Agg", NNLAB_OFFLINE="1")
+    env.pop("PYTHONPATH", None)
+    # Inside NN Lab (nnlab importable): the same data the app uses, no download.
+    inside = subprocess.run(
+        [sys.executable, "-c", OFFLINE_RUNNER, str(path)],
+        cwd=tmp_path,
+        env=dict(env, PYTHONPATH=str(REPO_ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert inside.returncode == 0, inside.stderr[-3000:]
+    assert "data: MNIST" in inside.stdout
+    # Elsewhere and offline: it says where it downloads from and what to do, and exits.
+    outside = subprocess.run(
+        [sys.executable, "-c", OFFLINE_RUNNER, str(path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert outside.returncode == 1
+    assert "Downloading MNIST from https://storage.googleapis.com" in outside.stdout
+    assert "Could not download MNIST" in outside.stderr and "Offline?" in outside.stderr

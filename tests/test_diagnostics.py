@@ -35,7 +35,7 @@ def small_spec(**changes) -> RunSpec:
         hidden_layers=(LayerSpec.dense(16, "relu"), LayerSpec.dense(12, "sigmoid")),
         epochs=2,
         batch_size=32,
-        learning_rate=0.01,  # learns in the first epoch (a run at chance may be stopped as diverged)
+        learning_rate=0.01,  # learns in epoch 1 (a run at chance may be stopped as diverged)
     )
     return base.replace(**changes)
 
@@ -440,3 +440,87 @@ def test_augmented_model_runs_in_numpy_as_identity(tiny: TinyData) -> None:
     assert summary_rows(model) == layer_rows(spec)
     network = network_from_keras(model, reference_images=tiny.x_test[:20])
     assert network.predict(tiny.x_test[:20]).shape == (20, 10)
+
+
+# --- the page (AppTest, fake engine) -------------------------------------------------------------
+
+
+def _diagnosed_rows(epochs: int = 2) -> list[dict]:
+    """Epoch rows as the worker sends them, with every extra the page draws."""
+    from fake_engine import epoch_rows
+
+    rows = epoch_rows(epochs)
+    count = len(diagnostics.map_indices(2000))
+    rng = np.random.default_rng(0)
+    for row in rows:
+        row["lr"] = 0.001
+        row["diagnostics"] = {
+            "layers": ["hidden_1", "output"],
+            "activations": ["relu", "softmax"],
+            "mean": [0.5, 0.1],
+            "std": [0.4, 0.2],
+            "dead": [0.42, None],
+            "saturated": [None, None],
+            "grad_norm": [0.01, 0.02],
+            "update_ratio": [0.05, 0.04],
+        }
+        row["watch"] = [{"predicted": number, "confidence": 0.9} for number in range(10)]
+        row["map"] = {
+            "layer": "hidden_1",
+            "x": rng.normal(size=count).round(3).tolist(),
+            "y": rng.normal(size=count).round(3).tolist(),
+            "variance": [0.3, 0.2],
+        }
+    rows[-1]["lr_changes"] = [{"batch": 3, "from": 0.001, "to": 0.0005}]
+    return rows
+
+
+def test_build_page_draws_a_runs_diagnostics_map_and_watched_images(fake_engine) -> None:
+    from test_build_page import open_build, texts
+
+    fake_engine.add_run(RunSpec(train_size=300, epochs=2), history=_diagnosed_rows(2))
+    app = open_build(lab=fake_engine.lab_id)
+    assert "42 % of hidden_1's units are dead" in texts(app.info)
+    assert app.select_slider  # the map's and the watched images' epochs
+    app = open_build(language="ko", lab=fake_engine.lab_id)
+    assert "hidden_1 유닛의 42 %가 죽었습니다" in texts(app.info)
+
+
+def test_learning_rate_finder_and_use_this_rate(fake_engine) -> None:
+    from test_build_page import open_build
+
+    app = open_build(lab=fake_engine.lab_id)
+    app.button(key="b_find_lr").click().run()
+    assert not app.exception, app.exception
+    [task_id] = fake_engine.tasks
+    fake_engine.tasks[task_id] = {
+        "learning_rates": [1e-5, 1e-3, 1e-1],
+        "losses": [2.3, 1.5, 9.0],
+        "raw_losses": [2.3, 1.5, 9.0],
+        "suggested": 0.00312,
+        "steepest": 0.00312,
+        "minimum": 0.001,
+        "steps": 3,
+        "error": None,
+    }
+    app.run()
+    assert not app.exception, app.exception
+    assert any("0.0031" in str(element.value) for element in app.markdown)
+    app.button(key="b_use_lr").click().run()
+    assert not app.exception, app.exception
+    assert app.number_input(key="build.learning_rate").value == pytest.approx(0.0031)
+
+
+def test_schedule_and_augmentation_widgets_drive_the_spec(fake_engine) -> None:
+    from test_build_page import open_build
+
+    app = open_build(lab=fake_engine.lab_id)
+    app.selectbox(key="build.lr_schedule").set_value("step").run()
+    app.number_input(key="build.lr_decay_epochs").set_value(3).run()
+    app.slider(key="build.augment_rotation").set_value(15.0).run()
+    assert not app.exception, app.exception
+    assert app.image  # the augmentation preview grid
+    app.button(key="b_train").click().run()
+    [(_, spec, _, _)] = fake_engine.submitted
+    assert spec.lr_schedule == "step" and spec.lr_decay_epochs == 3
+    assert spec.augment_rotation == 15.0

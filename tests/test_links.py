@@ -246,17 +246,35 @@ def test_opening_a_link_restores_settings_and_locks() -> None:
     assert len(app.toast) == 0
 
 
-def test_a_garbled_link_shows_a_notice_naming_the_value_and_still_works() -> None:
-    app = _app_with_link({"preset": "t000_sigmoid_mse", "ep": "lots", "lang": "ko"})
+def test_a_garbled_link_shows_one_notice_naming_the_settings_in_plain_words() -> None:
+    garbled = {
+        "preset": "t000_sigmoid_mse",
+        "ep": "lots",
+        "lr": "fast",
+        "bs": "-3",
+        "layers": "d99999zzz",
+        "opt": "magic",
+        "seed": "x",
+        "frobnicate": "1",
+        "lock": "nothing",
+    }
+    app = _app_with_link({**garbled, "lang": "en"})
     app.run()
     assert not app.exception
-    (toast,) = app.toast
-    assert "ep=lots" in toast.value and "10" in toast.value
+    (toast,) = app.toast  # one notice for the whole link, not one per value
+    for words in ("Epochs", "Learning rate", "Batch size", "Optimizer", "“frobnicate”"):
+        assert words in toast.value, toast.value
+    assert "lr" not in toast.value.split() and "ep=" not in toast.value  # no raw codes
     spec, _ = app.session_state["pending_spec"]
-    assert spec == PRESETS["t000_sigmoid_mse"].spec
+    assert spec == PRESETS["t000_sigmoid_mse"].spec  # every bad value kept the preset's
     # The link is read once per session: the notice does not come back on the next rerun.
     app.run()
     assert len(app.toast) == 0
+    korean = _app_with_link({**garbled, "lang": "ko"})
+    korean.run()
+    (toast,) = korean.toast
+    assert "기본값" in toast.value and "학습률" in toast.value
+    assert "Learning rate" not in toast.value
 
 
 def test_build_page_keeps_the_url_in_step_and_shows_the_link() -> None:

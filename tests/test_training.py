@@ -127,6 +127,22 @@ def test_one_hot_labels_and_split_validation(tiny: TinyData) -> None:
     assert len(history) == 1 and math.isfinite(history[0]["val_loss"])
 
 
+def test_extra_training_examples_are_always_trained_on(tiny: TinyData) -> None:
+    spec = small_spec(loss="categorical_crossentropy", validation="split", validation_split=0.2)
+    plain = prepare_data(spec, tiny)
+    marks = np.zeros((3, 28, 28), np.uint8)
+    marks[:, 10:18, 10:18] = 255  # three squares, labelled 7, 7 and 1
+    data = prepare_data(spec, tiny, extra_train=(marks, np.array([7, 7, 1])))
+    assert len(data.train_indices) == len(plain.train_indices) + 3
+    assert np.array_equal(data.x_train[data.train_indices[-3:]], marks)
+    assert data.labels[data.train_indices[-1]].argmax() == 1
+    assert np.array_equal(data.x_validation, plain.x_validation)  # never held out
+    with pytest.raises(ValueError, match="28x28"):
+        prepare_data(spec, tiny, extra_train=(np.zeros((2, 8, 8), np.uint8), np.array([1, 2])))
+    with pytest.raises(ValueError, match="class numbers"):
+        prepare_data(spec, tiny, extra_train=(marks, np.array([7, 7, 12])))
+
+
 def test_describe_spec() -> None:
     assert describe_spec(RunSpec(hidden_layers=(LayerSpec.dense(128),))) == "MNIST 784-128-10 Adam"
     cnn = RunSpec(dataset="fashion_mnist", hidden_layers=(LayerSpec.conv(32),), optimizer="sgd")

@@ -503,6 +503,12 @@ TEXTS = {
         "그림을 너무 빨리 추가하고 있습니다. 1분 뒤에 다시 시도하세요.",
     ),
     "nav.class_board": ("Class board", "수업 보드"),
+    "home.page.class_board": (
+        "For teachers: a class's runs live, its curves and leaderboard, on a projector. Opens "
+        "with the teacher link from Classroom.",
+        "선생님용: 수업 학생들의 학습을 실시간으로, 곡선과 순위표와 함께 프로젝터에 띄웁니다. "
+        "교실 페이지에서 받은 선생님 링크로 열립니다.",
+    ),
     # --- class mode for teachers: the Classroom page's class form and join card ---
     "classroom.tab.class": ("Class mode", "수업 모드"),
     "classroom.teacher.class": ("The class's current settings", "수업의 현재 설정"),

@@ -15,10 +15,10 @@ TEXTS = {
         "없습니다. {how}",
     ),
     "explain.rule_calibrated": (
-        "(Checked by the network's {method}, calibrated for this model: {caught} of unseen "
-        "non-digit shapes caught, {flagged} of drawn digits wrongly flagged.)",
-        "(이 모델에 맞춰 보정한 {method} 기준으로 판단했습니다: 처음 보는 숫자가 아닌 모양의 "
-        "{caught}를 잡아내고, 그린 숫자의 {flagged}를 잘못 걸러 냅니다.)",
+        "(Checked by the network's {method}, calibrated for this model: it catches {caught} of "
+        "non-digit shapes it was never shown, and wrongly flags {flagged} of drawn digits.)",
+        "(이 모델에 맞춰 보정한 {method} 기준으로 판단했습니다: 한 번도 보여 주지 않은 숫자가 "
+        "아닌 모양의 {caught}를 잡아내고, 그린 숫자의 {flagged}를 잘못 걸러 냅니다.)",
     ),
     "explain.rule_fallback": (
         "(This model has no calibration for this check, so only its confidence is used: under "
@@ -50,6 +50,7 @@ TEXTS = {
         "가려 보기로 확인: 6x6 정사각형을 가렸을 때 {label}의 확률이 내려가는 곳은 빨강, "
         "올라가는 곳은 파랑입니다.",
     ),
+    "explain.occlusion_toggle": ("Cross-check by covering parts", "일부를 가려서 확인하기"),
     "explain.saliency_help": (
         "The two maps are two ways of asking the same question. Where they agree, you can trust "
         "that those strokes matter to the network.",

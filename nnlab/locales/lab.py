@@ -135,6 +135,7 @@ TEXTS = {
     ),
     "member.challenge": ("The class's challenge: {title}", "수업 도전 과제: {title}"),
     "member.nothing": ("none", "없음"),
+    "member.locked_note": ("Locked by the class", "수업이 고정한 설정"),
     "member.leave": ("Leave class", "수업 나가기"),
     "member.leave_confirm": (
         "Leave **{title}**? Your runs stay in your lab; the teacher's locks no longer apply.",

@@ -169,7 +169,7 @@ TEXTS = {
     ),
     "learn.watch.title": ("Watch these images", "이 이미지들을 지켜보세요"),
     "learn.watch.epoch": ("Predictions at epoch", "예측한 에포크"),
-    "learn.watch.caption": ("{predicted} · {confidence} %", "{predicted} · {confidence} %"),
+    "learn.watch.caption": ("{predicted} ({confidence} %)", "{predicted} ({confidence} % 확신)"),
     "learn.tools.title": ("Learning-rate tools", "학습률 도구"),
     "learn.curve.title": ("Planned learning rate", "계획된 학습률"),
     "learn.curve.plateau": (

@@ -1,0 +1,194 @@
+"""Class mode in real browsers: a teacher's class, two students join (by link and by code) and
+train, the board shows their runs, a new step reaches both, a drawing joins the class set and
+its accuracy, and the results CSV has one row per run.
+
+The class is created through nnlab's API on the server's own store (NNLAB_HOME of the test);
+students and the teacher are separate browser contexts on one server with two workers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from conftest import run_streamlit_server
+from helpers import screenshot, wait_for_idle
+
+from nnlab.classes import ClassStore, teacher_url
+from nnlab.presets import PRESETS
+from nnlab.store import DATABASE_FILE_NAME, Store, sqlite_url
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+# t004_relu100 (784-100-10, RMSprop) on 300 images for one epoch: seconds per run.
+CLASS_SPEC = PRESETS["t004_relu100"].spec.replace(train_size=300, epochs=1, batch_size=50)
+LOCKED = ("dataset", "train_size", "optimizer", "learning_rate", "epochs", "batch_size")
+
+
+@pytest.fixture(scope="module")
+def class_home(tmp_path_factory):
+    return tmp_path_factory.mktemp("class-mode-home")
+
+
+@pytest.fixture(scope="module")
+def class_server(class_home):
+    """A server of its own, on a store this test can open too."""
+    env = {"NNLAB_WORKERS": "2", "NNLAB_HOME": str(class_home)}
+    with run_streamlit_server(env) as url:
+        yield url
+
+
+@pytest.fixture
+def classes(class_home):
+    store = Store(sqlite_url(class_home / DATABASE_FILE_NAME))
+    yield ClassStore(store, board_cache_s=0.0)
+    store.close()
+
+
+@pytest.fixture
+def contexts(browser):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=60_000)
+    opened = []
+
+    def open_context(width: int = 1366, height: int = 900):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        opened.append(context)
+        return context.new_page()
+
+    yield open_context
+    for context in opened:
+        context.close()
+
+
+def _banner(student):
+    return student.locator(".st-key-class_banner")
+
+
+def _join_on_build(student, name: str) -> None:
+    from playwright.sync_api import expect
+
+    student.get_by_role("textbox", name="Your name on the class board").fill(name)
+    student.get_by_role("button", name="Join").click()
+    wait_for_idle(student)
+    expect(student.get_by_role("heading", name="Build & Train")).to_be_visible()
+    expect(_banner(student)).to_contain_text("Period 3")
+    expect(_banner(student)).to_contain_text("step 1")
+
+
+def _expect_finished(student, epochs: int) -> None:
+    from playwright.sync_api import expect
+
+    status = student.locator(".st-key-b_live_status")
+    expect(status.get_by_text(re.compile(rf"Finished {epochs} epoch"))).to_be_visible(
+        timeout=240_000
+    )
+
+
+def _stroke(page, points: list[tuple[float, float]]) -> None:
+    canvas = page.locator("canvas.upper-canvas")
+    canvas.wait_for(state="visible")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    first, *rest = points
+    page.mouse.move(box["x"] + first[0] * box["width"], box["y"] + first[1] * box["height"])
+    page.mouse.down()
+    for x, y in rest:
+        page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"], steps=4)
+    page.mouse.up()
+
+
+def _nav(page, name: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_text(name, exact=True).click()
+    wait_for_idle(page)
+
+
+def test_a_class_joins_trains_follows_a_step_and_shares_its_handwriting(
+    contexts, class_server, classes
+) -> None:
+    from playwright.sync_api import expect
+
+    info, key = classes.create_class("Period 3", CLASS_SPEC, locked=LOCKED, hidden=("seed",))
+
+    # Ana opens the join link; Ben types the code on the home page.
+    ana = contexts()
+    ana.goto(f"{class_server}/?join={info.join_code}&lang=en")
+    wait_for_idle(ana)
+    expect(ana.get_by_text("You are joining Period 3")).to_be_visible()
+    _join_on_build(ana, "Ana")
+    ben = contexts()
+    ben.goto(f"{class_server}/?lang=en")
+    wait_for_idle(ben)
+    ben.get_by_role("textbox", name="Class code").fill(info.join_code.lower())
+    _join_on_build(ben, "Ben")
+    for student in (ana, ben):
+        expect(student.get_by_label("Epochs", exact=True)).to_be_disabled()
+        expect(student.get_by_label("Epochs", exact=True)).to_have_value("1")
+    screenshot(ana, "class_mode_member_build")
+
+    # A preset click changes the free settings only; both train the class's locked values.
+    ana.get_by_role("button", name=re.compile(r"^000 · MNIST 784-15-10")).click()
+    wait_for_idle(ana)
+    expect(ana.get_by_label("Epochs", exact=True)).to_have_value("1")
+    optimizer = ana.get_by_test_id("stSelectbox").filter(has_text="Optimizer")
+    expect(optimizer).to_match_aria_snapshot('- combobox "Optimizer": RMSprop')
+    for student in (ana, ben):
+        student.get_by_role("button", name="Train", exact=True).click()
+    for student in (ana, ben):
+        _expect_finished(student, 1)
+
+    # The teacher's board lists both students' runs.
+    teacher = contexts(1920, 1080)
+    teacher.goto(teacher_url(class_server, key) + "&lang=en")
+    wait_for_idle(teacher)
+    expect(teacher.get_by_text("Ana").first).to_be_visible()
+    expect(teacher.get_by_text("Ben").first).to_be_visible()
+    board = classes.board(info.class_id)
+    assert sorted(run.display_name for run in board.runs) == ["Ana", "Ben"]
+    assert all(run.spec.epochs == 1 and run.spec.train_size == 300 for run in board.runs)
+    screenshot(teacher, "class_mode_board")
+
+    # A new step: both students get its settings without doing anything.
+    classes.push_step(key, CLASS_SPEC.replace(epochs=2))
+    for student in (ana, ben):
+        expect(_banner(student)).to_contain_text("step 2", timeout=60_000)
+        expect(student.get_by_label("Epochs", exact=True)).to_have_value("2")
+    assert {member.step_seen for member in classes.members(info.class_id)} == {2}
+
+    # Ana adds a drawing of a 1 to the class set from the Draw page.
+    _nav(ana, "Draw")
+    _stroke(ana, [(0.5, 0.15), (0.5, 0.5), (0.5, 0.85)])
+    wait_for_idle(ana)
+    box = ana.locator(".st-key-class_contribute")
+    expect(box).to_be_visible()
+    one = box.get_by_role("radio", name="1", exact=True)
+    if one.get_attribute("aria-checked") != "true":  # prefilled with the model's answer
+        one.click()
+        wait_for_idle(ana)
+    box.get_by_role("button", name="Add to the class set").click()
+    wait_for_idle(ana)
+    expect(box.get_by_text("Added to the class set as a 1.")).to_be_visible()
+    screenshot(ana, "class_mode_draw_contributed")
+    images, labels = classes.drawing_arrays(info.class_id)
+    assert labels.tolist() == [1] and images.shape == (1, 28, 28) and images.max() > 0
+
+    # Evaluate scores Ana's model on the class's handwriting beside MNIST's test set.
+    _nav(ana, "Evaluate")
+    expect(ana.get_by_role("heading", name=re.compile("Period 3's handwriting"))).to_be_visible()
+    drawings = ana.get_by_test_id("stMetric").filter(has_text="Class drawings")
+    expect(drawings).to_contain_text("1")
+    expect(
+        ana.get_by_test_id("stMetric").filter(has_text="Accuracy on our handwriting")
+    ).to_contain_text("%")
+
+    # The results: one CSV row per run, from the board's download button.
+    teacher.reload()
+    wait_for_idle(teacher)
+    with teacher.expect_download() as download:
+        teacher.get_by_role("button", name="Download results (CSV)").click()
+    rows = list(csv.DictReader(io.StringIO(download.value.path().read_text())))
+    assert len(rows) == len(classes.board(info.class_id).runs) == 2
+    assert sorted(row["student"] for row in rows) == ["Ana", "Ben"]
