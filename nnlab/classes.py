@@ -12,13 +12,17 @@ API (ClassStore wraps a `nnlab.store.Store`; `class_store(store)` gives the proc
 - `join(code, lab_id, display_name) -> Member` (ClassError: bad name, full, too many joins)
 - `member_class(lab_id) -> (ClassInfo, Member) | None`: the class the lab joined last
 - `mark_step_seen(class_id, lab_id, step)`: the student applied that step's settings
+- `members(class_id)`, `get_class(class_id)`, `leave(class_id, lab_id)`
 - `push_step(teacher_key, spec, preset_key, locked, hidden) -> ClassInfo` (step + 1)
 - `end_class(teacher_key) -> ClassInfo`
 - `add_drawing(class_id, lab_id, label, image) -> int`, `drawings(class_id)`,
   `drawing_arrays(class_id) -> (images uint8 (N,28,28), labels uint8 (N,))`,
-  `delete_drawing(teacher_key, drawing_id)`, `delete_own_drawing(class_id, lab_id, drawing_id)`
+  `drawing_count(class_id)`, `drawings_version(class_id)`, `delete_drawing(teacher_key,
+  drawing_id)`, `delete_own_drawing(class_id, lab_id, drawing_id)`
 - `board(class_id) -> Board` (cached ~2 s per class), `leaderboard(class_id)`,
   `results_csv(class_id) -> str`, `expire_classes(now) -> int`
+- module functions: `join_url(base_url, code)`, `teacher_url(base_url, key)`, `qr_png(url)`,
+  `leaderboard_entries(runs, challenge_key)`, `results_csv_text(board)`, `expire_classes(store)`
 Errors are `ClassError(key, **values)`: a text key in nnlab/locales/classroom.py, translated by
 the page with `error.message(lang)`.
 """
@@ -73,7 +77,7 @@ MAX_CAPACITY = 500
 MAX_CLASS_NAME = 80
 NAME_MIN, NAME_MAX = 1, 24  # display name length
 NAME_PUNCTUATION = " -_.'"  # allowed beside letters and digits (any script: 민준, Zoë)
-JOINS_PER_MINUTE = 40  # per class: a real class joins within minutes, a script within seconds
+JOINS_PER_MINUTE = 60  # per class: a full default class may join in one minute, a script not
 DRAWINGS_PER_STUDENT = 50
 DRAWINGS_PER_CLASS = 1000
 DRAWINGS_PER_MINUTE = 12  # per student
@@ -342,23 +346,18 @@ def leaderboard_entries(
 ) -> list[LeaderEntry]:
     """Rank runs by the challenge (progress, then accuracy) or by test accuracy, best first."""
     challenge = CHALLENGES.get(challenge_key) if challenge_key else None
-    scored: list[tuple[tuple[float, float], BoardRun, Any]] = []
+    scored: list[tuple[float, float, BoardRun, Any]] = []
     for run in runs:
-        if run.status == "failed":
-            continue
         accuracy = run.score_accuracy
-        if challenge is not None:
-            check = challenge.check(run.spec, accuracy)
-            key = (check.progress, accuracy if accuracy is not None else -1.0)
-        else:
-            if accuracy is None:
-                continue
-            check, key = None, (accuracy, accuracy)
-        scored.append((key, run, check))
-    scored.sort(key=lambda item: (-item[0][0], -item[0][1], item[1].created_at))
+        if run.status == "failed" or accuracy is None:
+            continue  # nothing to rank yet
+        check = challenge.check(run.spec, accuracy) if challenge is not None else None
+        progress = check.progress if check is not None else accuracy
+        scored.append((progress, accuracy, run, check))
+    scored.sort(key=lambda item: (-item[0], -item[1], item[2].created_at))
     entries: list[LeaderEntry] = []
     seen: set[str] = set()
-    for key, run, check in scored:
+    for progress, accuracy, run, check in scored:
         if per_student and run.lab_id in seen:
             continue
         seen.add(run.lab_id)
@@ -369,9 +368,9 @@ def leaderboard_entries(
                 run_id=run.run_id,
                 label=run.label,
                 spec=run.spec,
-                accuracy=run.score_accuracy,
-                progress=key[0] if check is not None else float(key[0]),
-                passed=bool(check.passed) if check is not None else False,
+                accuracy=accuracy,
+                progress=progress,
+                passed=check.passed if check is not None else False,
                 message_key=check.message_key if check is not None else "",
                 message_values=dict(check.values) if check is not None else {},
             )
@@ -404,6 +403,11 @@ def _figure(value: float | None) -> str:
     return "" if value is None or not math.isfinite(value) else f"{value:.4f}"
 
 
+def _safe_cell(text: str) -> str:
+    """Text a spreadsheet will not run as a formula (a name may start with '-')."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def results_csv_text(board: Board) -> str:
     """The board's runs as CSV: one row per run, its figures and every setting."""
     buffer = io.StringIO()
@@ -413,9 +417,9 @@ def results_csv_text(board: Board) -> str:
         last = run.history[-1] if run.history else {}
         writer.writerow(
             [
-                run.display_name,
+                _safe_cell(run.display_name),
                 run.run_id,
-                run.label,
+                _safe_cell(run.label),
                 run.status,
                 run.epochs_done,
                 _figure(last.get("accuracy")),
@@ -535,6 +539,9 @@ class ClassStore:
         hidden_fields = _fields(hidden)
         locked_fields = [name for name in _fields(locked) if name not in hidden_fields]
         now = time.time() if now is None else now
+        # A server may run for weeks between restarts (when the engine's cleanup runs): a new
+        # class is a good moment to delete the expired ones too.
+        self.expire_classes(now)
         teacher_key = secrets.token_urlsafe(24)
         values = {
             "class_id": uuid.uuid4().hex,
@@ -870,6 +877,19 @@ class ClassStore:
                 sa.select(sa.func.count()).where(class_drawings_table.c.class_id == class_id)
             ).scalar_one()
 
+    def drawings_version(self, class_id: str) -> tuple[int, int, int]:
+        """(count, smallest id, largest id) of the class set: changes when it changes."""
+        drawings = class_drawings_table
+        with self.store._read() as connection:
+            count, first, last = connection.execute(
+                sa.select(
+                    sa.func.count(),
+                    sa.func.min(drawings.c.drawing_id),
+                    sa.func.max(drawings.c.drawing_id),
+                ).where(drawings.c.class_id == class_id)
+            ).one()
+        return int(count), int(first or 0), int(last or 0)
+
     def delete_drawing(self, teacher_key: str, drawing_id: int) -> bool:
         """The teacher removes a drawing from the set; False when it was not there."""
         info = self.class_for_teacher(teacher_key)
@@ -1110,6 +1130,4 @@ def fine_tune_job(
         batch_size=min(spec.batch_size, train_size),
         early_stopping_patience=0,
     )
-    return FineTuneJob(
-        tuned, np.tile(images, (repeats, 1, 1)), np.tile(labels, repeats), repeats
-    )
+    return FineTuneJob(tuned, np.tile(images, (repeats, 1, 1)), np.tile(labels, repeats), repeats)

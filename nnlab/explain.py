@@ -851,7 +851,7 @@ def draw_strokes(
     return rgba
 
 
-def _jitter(
+def jitter(
     strokes: list[list[tuple[float, float]]], rng: np.random.Generator, amount: float = 0.04
 ) -> list[list[tuple[float, float]]]:
     """The strokes with each point moved a little and the whole shape slanted, as a hand would."""
@@ -883,7 +883,7 @@ def non_digit_drawings(
         aspect = rng.uniform(0.7, 1.3)
         left, top = rng.uniform(10, CANVAS - 10 - size * min(aspect, 1.0), 2)
         box = (left, top, left + size * min(aspect, 1.0), top + size / max(aspect, 1.0))
-        image = preprocess_drawing(draw_strokes(_jitter(strokes, rng), width, box))
+        image = preprocess_drawing(draw_strokes(jitter(strokes, rng), width, box))
         if image is not None:
             images.append(image)
             labels.append(name)

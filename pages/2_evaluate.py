@@ -97,7 +97,9 @@ def show_figures(evaluation: Any, run: Any | None) -> None:
     columns = st.columns(5 if reference else 4)
     delta = None
     if reference and reference[3]:
-        delta = t("evaluate.vs_tutorial", points=100 * (evaluation.accuracy - reference[1]))
+        delta = t(
+            "evaluate.vs_tutorial", points=formatting.points(evaluation.accuracy - reference[1])
+        )
     with columns[0]:
         st.metric(t("evaluate.test_accuracy"), percent(evaluation.accuracy), delta=delta)
         st.caption(
@@ -119,7 +121,7 @@ def show_figures(evaluation: Any, run: Any | None) -> None:
                 st.metric(t(label_key, epoch=epoch), percent(last.get(f"{prefix}accuracy")))
                 loss = last.get(f"{prefix}loss")
                 if loss is not None and math.isfinite(loss):
-                    st.caption(t("evaluate.loss_value", loss=loss))
+                    st.caption(t("evaluate.loss_value", loss=formatting.loss(loss)))
     else:
         columns[2].caption(t("evaluate.no_training_figures"))
     if reference:
@@ -173,6 +175,7 @@ def show_confusion_and_table(evaluation: Any) -> None:
         st.subheader(t("evaluate.per_class"))
         st.caption(t("evaluate.per_class_help"))
         frame = pd.DataFrame(evaluation.per_class_rows())
+        frame[["precision", "recall"]] *= 100  # PERCENT_PRINTF formats percentages
         percent_column = {"format": "percent", "min_value": 0.0, "max_value": 1.0}
         st.dataframe(
             frame,
@@ -184,11 +187,12 @@ def show_confusion_and_table(evaluation: Any) -> None:
                 "accuracy": st.column_config.ProgressColumn(
                     t("evaluate.column.accuracy"), **percent_column
                 ),
+                # Shown as 86.9%: the same one decimal as the accuracy bars beside them.
                 "precision": st.column_config.NumberColumn(
-                    t("evaluate.column.precision"), format="percent"
+                    t("evaluate.column.precision"), format=formatting.PERCENT_PRINTF
                 ),
                 "recall": st.column_config.NumberColumn(
-                    t("evaluate.column.recall"), format="percent"
+                    t("evaluate.column.recall"), format=formatting.PERCENT_PRINTF
                 ),
             },
         )

@@ -129,6 +129,7 @@ def teacher_tab() -> None:
 
 def create_class_form() -> None:
     """The teacher's form: name, settings with locks, challenge, expiry and size of a class."""
+    st.subheader(f":material/co_present: {t('teach.create_title')}")
     st.markdown(t("teach.create_intro"))
     name = st.text_input(t("teach.name"), max_chars=MAX_CLASS_NAME, key="class_name")
     chosen = settings_widgets("class")

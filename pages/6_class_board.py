@@ -272,6 +272,7 @@ def live_board(class_id: str, theme: str) -> None:
     entries = leaders(board)
     chart_column, leader_column = st.columns([4, 3], gap="large")
     with chart_column:
+        st.subheader(t("board.curves_title"))
         spec = class_chart(board, theme)
         if spec is None:
             st.info(t("board.no_curves"), icon=":material/hourglass_empty:")
@@ -303,7 +304,7 @@ def live_board(class_id: str, theme: str) -> None:
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def run_figures(
-    run_id: str, ended_at: float | None, class_id: str, drawings: int
+    run_id: str, ended_at: float | None, class_id: str, drawings: tuple[int, int, int]
 ) -> dict[str, Any]:
     """The run's confusion matrix on its test set and its accuracy on the class's handwriting.
 
@@ -311,7 +312,7 @@ def run_figures(
     """
     network = engine().network(run_id)
     if network is None:
-        return {"error": t("board.no_model")}
+        return {"error": "board.no_model"}  # a text key: the cache is shared by every language
     record = class_store().board(class_id).run(run_id)
     spec = record.spec if record is not None else None
     dataset = load_dataset(spec.dataset if spec is not None else "mnist")
@@ -323,7 +324,7 @@ def run_figures(
         "class_names": evaluation.class_names,
         "test_images": evaluation.num_images,
     }
-    if drawings and (spec is None or spec.dataset == "mnist"):
+    if drawings[0] and (spec is None or spec.dataset == "mnist"):
         images, labels = class_store().drawing_arrays(class_id)
         if len(labels):
             ours = evaluate_probabilities(network.predict(images), labels, loss=loss)
@@ -423,13 +424,13 @@ def run_scores(run: BoardRun, class_id: str) -> dict[str, Any] | None:
         return None
     try:
         with st.spinner(t("board.evaluating")):
-            drawings = class_store().drawing_count(class_id)
+            drawings = class_store().drawings_version(class_id)
             figures = run_figures(run.run_id, run.ended_at, class_id, drawings)
     except Exception as error:  # a damaged model must not take the board down
         st.error(t("board.detail_failed", error=error))
         return None
     if "error" in figures:
-        st.info(figures["error"], icon=":material/block:")
+        st.info(t(figures["error"]), icon=":material/block:")
         return None
     return figures
 

@@ -12,7 +12,6 @@ import pandas as pd
 import streamlit as st
 
 from nnlab.formatting import LOSS_D3, PERCENT_D3, PERCENT_PRINTF, duration
-from nnlab.registry import DATASETS
 from pages import _state as state
 from pages._build_runs import lab_runs, status_text
 from pages._charts import comparison_chart, look_for
@@ -33,7 +32,6 @@ def _history_rows(runs: list[RunView]) -> pd.DataFrame:
         rows.append(
             {
                 "run": run.label,
-                "dataset": DATASETS[run.spec.dataset].title,
                 "params": run.spec.parameter_count(),
                 "epochs": f"{final['epochs_done']} / {run.spec.epochs}",
                 # NaN, not None: a float column shows a gap where "None" would be text
@@ -61,10 +59,21 @@ def _runs_table(runs: list[RunView]) -> None:
         frame,
         hide_index=True,
         width="stretch",
+        # What a student looks for first on the left; on a laptop the table scrolls sideways to
+        # the parameter count and the time rather than cutting the run's name.
+        column_order=(
+            "run",
+            "status",
+            "epochs",
+            "test_accuracy",
+            "val_accuracy",
+            "accuracy",
+            "params",
+            "duration",
+        ),
         column_config={
-            # The run's name in full; the short columns give it their room.
-            "run": st.column_config.TextColumn(t("build.history.run"), width=320),
-            "dataset": st.column_config.TextColumn(t("build.dataset"), width="small"),
+            # The run's name in full (it names the data set too); short columns give it room.
+            "run": st.column_config.TextColumn(t("build.history.run"), width=300),
             "params": number(t("build.history.params"), format="localized", width="small"),
             "epochs": st.column_config.TextColumn(t("build.metric.epochs"), width="small"),
             "accuracy": number(t("build.metric.accuracy"), format=percent),

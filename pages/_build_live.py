@@ -194,6 +194,8 @@ def _live_panel_body() -> None:
         st.metric(t("build.metric.val_accuracy"), percent(final["val_accuracy"]))
         if not run.is_active:  # measured at the end: while training, room for the curves
             st.metric(t("build.metric.test_accuracy"), percent(final["test_accuracy"]))
+    if not run.is_active:  # the tutorial's figures (and why they differ) beside the run's
+        preset_comparison(run)
     with st.container(key="b_live_charts"):
         if run.history:
             parts = _drawn_parts(run)
@@ -203,8 +205,6 @@ def _live_panel_body() -> None:
             with st.expander(t("build.log.title"), expanded=False):
                 st.markdown(parts["log"])
             diagnostics_panel(run)
-    if not run.is_active:
-        preset_comparison(run)
     for other in (other for other in runs if other.is_active and other.run_id != run.run_id):
         columns = st.columns([5, 1], vertical_alignment="center")
         columns[0].caption(

@@ -62,4 +62,3 @@ def preset_picker(current_key: str | None) -> None:
             for index, preset in enumerate(presets):
                 with columns[index % len(columns)]:
                     _card(preset, current_key)
-

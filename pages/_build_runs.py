@@ -70,7 +70,7 @@ def watched_run(runs: list[RunView]) -> RunView | None:
 
 def status_text(run: RunView) -> str:
     """The run's status in the UI language."""
-    text = t(f"build.status.{run.status}")
+    text = t("build.status.diverged") if diverged(run) else t(f"build.status.{run.status}")
     if not run.is_active and run.status != "failed" and run.history and not run.has_model:
         text += " · " + t("build.status.model_dropped")
     return text
@@ -154,7 +154,9 @@ def update_gap_notice(preset: Preset, spec: RunSpec, *, key: str) -> None:
     if is_locked("epochs") or gap.matching_epochs <= spec.epochs:
         return
     updates = gap.matching_epochs * (gap.run_updates // spec.epochs)
-    label = t("build.updates.match", epochs=gap.matching_epochs, updates=count(updates))
+    # Past the epochs limit the button offers the most there is, and says it falls short.
+    key_text = "build.updates.match" if updates >= gap.tutorial_updates else "build.updates.most"
+    label = t(key_text, epochs=gap.matching_epochs, updates=count(updates))
     if st.button(label, key=key, icon=":material/fast_forward:"):
         state.PENDING_SPEC.set((spec.replace(epochs=gap.matching_epochs), preset.key))
         st.rerun(scope="app")  # the widgets take the new epochs at the top of the page

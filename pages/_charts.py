@@ -475,7 +475,6 @@ def class_curves_spec(
     thick = f"datum.run_id === {json.dumps(highlight_run)}" if highlight_run else "false"
     students = {row["student"] for row in rows}
     return {
-        "title": title,
         "height": height,
         "autosize": {"type": "fit-x", "contains": "padding"},
         "config": board_chart_config(theme, font_size),

@@ -48,21 +48,21 @@ def _predicted(choice: Any | None, drawing: np.ndarray) -> int | None:
         return None
 
 
-def _add(class_id: str, label: int, drawing: np.ndarray, digest: str) -> None:
+def _add(class_id: str, label: int, drawing: np.ndarray, digest: str) -> str | None:
+    """Add the drawing to the class set; an error text, or None when it was added."""
     from nnlab.classes import ClassError
 
     store = classes()
     if store is None:
-        return
+        return t("member.no_store")
     try:
         drawing_id = store.add_drawing(class_id, lab_id(), label, drawing)
-    except ClassError as error:
-        st.error(error.message(lang()), icon=":material/block:")
-        return
+    except ClassError as error:  # a cap or the rate limit: said in plain words
+        return error.message(lang())
     except Exception as error:  # the store failed: say so; nothing was added
-        st.error(t("classset.add_failed", error=error), icon=":material/error:")
-        return
+        return t("classset.add_failed", error=error)
     state.CONTRIBUTED.get()[digest] = (drawing_id, label)
+    return None
 
 
 def _undo(class_id: str, digest: str) -> None:
@@ -87,35 +87,41 @@ def contribute_drawing(drawing: np.ndarray | None, choice: Any | None) -> None:
             return
         digest = hashlib.sha1(np.ascontiguousarray(drawing).tobytes()).hexdigest()[:16]
         added = state.CONTRIBUTED.get().get(digest)
-        label = st.segmented_control(
+        predicted = _predicted(choice, drawing)
+        pick, action = st.columns([1, 2], vertical_alignment="bottom")
+        label = pick.selectbox(
             t("classset.label"),
             DIGITS,
-            default=_predicted(choice, drawing),
+            index=predicted,
+            placeholder=t("classset.pick_label"),
             key=f"class_label_{digest}",  # a new drawing starts again from its prediction
             help=t("classset.label_help"),
             disabled=added is not None,
         )
+        error = None
+        with action:
+            if added is not None:
+                st.button(
+                    t("classset.undo"),
+                    key=f"class_undo_{digest}",
+                    icon=":material/undo:",
+                    on_click=_undo,
+                    args=(info.class_id, digest),
+                )
+            elif st.button(
+                t("classset.add"),
+                key=f"class_add_{digest}",
+                icon=":material/add_photo_alternate:",
+                type="primary",
+                disabled=label is None,
+            ):
+                error = _add(info.class_id, int(label), drawing, digest)
+                if error is None:
+                    st.rerun()  # show "added" in place of the button
+        if error is not None:
+            st.error(error, icon=":material/block:")
         if added is not None:
             st.success(t("classset.added", label=added[1]), icon=":material/check_circle:")
-            st.button(
-                t("classset.undo"),
-                key=f"class_undo_{digest}",
-                icon=":material/undo:",
-                type="tertiary",
-                on_click=_undo,
-                args=(info.class_id, digest),
-            )
-        elif st.button(
-            t("classset.add"),
-            key=f"class_add_{digest}",
-            icon=":material/add_photo_alternate:",
-            type="primary",
-            disabled=label is None,
-            help=None if label is not None else t("classset.pick_label"),
-        ):
-            _add(info.class_id, int(label), drawing, digest)
-            if digest in state.CONTRIBUTED.get():
-                st.rerun()  # show "added" in place of the button
         store = classes()
         if store is not None:
             mine = len(store.drawings(info.class_id, lab_id()))

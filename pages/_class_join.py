@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 JOIN_PARAM = "join"  # nnlab.classes.JOIN_PARAM (not imported here: Home must not load SQLAlchemy)
 BUILD_PAGE = registry.page("build").file
+FORM_WIDTH = 560  # pixels: a code and a name need no more (narrower screens: their width)
 STEP_CHECK_S = 5.0  # how often the banner asks the store whether the teacher pushed a new step
 
 
@@ -190,7 +191,7 @@ def _join(code: str, name: str) -> str | None:
 
 def join_form(code: str | None = None, key: str = "join") -> None:
     """The code (unless given) and a display name, then Join: the student lands on Build & Train."""
-    with st.form(key, border=True, enter_to_submit=True):
+    with st.form(key, border=True, enter_to_submit=True, width=FORM_WIDTH):
         if code is None:
             typed_code = st.text_input(
                 t("member.code"), max_chars=12, placeholder="ABC234", key=f"{key}_code"
@@ -251,8 +252,7 @@ def join_screen(code: str) -> None:
 
 def join_box() -> None:
     """'Join a class' for Home and the Classroom page: type the code and a name."""
-    box, _ = st.columns([3, 2])  # a short form: half the width on a wide screen
-    with box:
+    with st.container(width=FORM_WIDTH):  # a short form: no wider than it needs
         st.markdown(f"**:material/school: {t('member.box_title')}**")
         membership = state.MEMBERSHIP.peek()
         if membership is not None:
@@ -312,7 +312,7 @@ def class_banner() -> None:
         return
     info, member = membership.info, membership.member
     with st.container(border=True, key="class_banner"):
-        text, leave = st.columns([5, 1], vertical_alignment="center")
+        text, leave = st.columns([3, 1], vertical_alignment="center")
         with text:
             st.markdown(
                 t("member.banner", title=info.name, step=info.step, name=member.display_name)

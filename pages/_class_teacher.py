@@ -157,7 +157,7 @@ _THEME_CSS = {
 [data-testid="stSidebar"] { background: #111827; }
 [data-testid="stApp"] :is(h1, h2, h3, h4, p, li, label, span, summary, small, td, th,
   [data-testid="stCaptionContainer"], [data-testid="stMarkdownContainer"]) { color: #f3f4f6; }
-[data-testid="stApp"] :is(button, input, textarea, [data-baseweb="select"] > div) {
+[data-testid="stMain"] :is(button, input, textarea, [data-baseweb="select"] > div) {
   background-color: #1f2937; color: #f3f4f6; border-color: #4b5563; }
 [data-testid="stApp"] :is([data-testid="stExpander"] details,
   [data-testid="stVerticalBlockBorderWrapper"]) { border-color: #4b5563; }
@@ -170,7 +170,7 @@ _THEME_CSS = {
 [data-testid="stSidebar"] { background: #f3f4f6; }
 [data-testid="stApp"] :is(h1, h2, h3, h4, p, li, label, span, summary, small, td, th,
   [data-testid="stCaptionContainer"], [data-testid="stMarkdownContainer"]) { color: #111827; }
-[data-testid="stApp"] :is(button, input, textarea, [data-baseweb="select"] > div) {
+[data-testid="stMain"] :is(button, input, textarea, [data-baseweb="select"] > div) {
   background-color: #ffffff; color: #111827; border-color: #9ca3af; }
 [data-testid="stApp"] code { background: #f3f4f6; color: #7c2d12; }
 .nnlab-board-table tr:nth-child(even) td { background: #f3f4f6; }
@@ -185,6 +185,7 @@ _BOARD_CSS = """
 .nnlab-board-table td { padding: .28em .5em; border-bottom: 1px solid rgba(128,128,128,.35); }
 .nnlab-board-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .nnlab-board-table td.small { font-size: .72em; line-height: 1.25; }
+@media (max-width: 1500px) { .nnlab-board-table { font-size: 1.1rem; } }
 .nnlab-stat { font-size: 1.6rem; font-weight: 700; }
 .nnlab-stat span { font-size: 2.6rem; font-weight: 800; margin-right: .15em; }
 .nnlab-status-running { color: #16a34a !important; font-weight: 700; }
@@ -223,9 +224,11 @@ def html_table(
             attribute = f' class="{html.escape(" ".join(names))}"' if names else ""
             cells.append(f"<td{attribute}>{html.escape(cell)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
+    # Scrolls sideways inside its column on a narrow screen rather than spilling out of it.
     return (
+        '<div style="overflow-x: auto">'
         f'<table class="nnlab-board-table"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
+        f"<tbody>{''.join(body)}</tbody></table></div>"
     )
 
 

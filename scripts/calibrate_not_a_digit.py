@@ -52,7 +52,7 @@ def drawn_digits(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         left = rng.uniform(10, explain.CANVAS - 10 - height * aspect)
         top = rng.uniform(10, explain.CANVAS - 10 - height)
         box = (left, top, left + height * aspect, top + height)
-        rgba = explain.draw_strokes(explain._jitter(STROKES[digit], rng), width, box)
+        rgba = explain.draw_strokes(explain.jitter(STROKES[digit], rng), width, box)
         image = preprocess_drawing(rgba)
         if image is not None:
             images.append(image)

@@ -80,3 +80,51 @@ def test_preset_train_stop_and_evaluate(page) -> None:
     expect(page.get_by_role("heading", name="Misclassified samples")).to_be_visible(timeout=300_000)
     expect(page.get_by_text(re.compile(r"Label: .+ · Predict: ")).first).to_be_visible()
     screenshot(page, "evaluate_after_build")
+
+
+def test_train_and_the_live_view_stay_in_sight_on_a_laptop(browser, streamlit_server) -> None:
+    """1366x768: Train and the live panel are in view without scrolling, and stay there while
+    the settings scroll; a run's curves appear in view too."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    try:
+        page.goto(f"{streamlit_server}/?lang=en")
+        wait_for_idle(page)
+        page.get_by_test_id("stSidebarNav").get_by_text("Build & Train").click()
+        wait_for_idle(page)
+        train = page.get_by_role("button", name="Train", exact=True)
+        live = page.locator(".st-key-b_live_column")
+        expect(train).to_be_in_viewport(ratio=1)
+        expect(live).to_be_in_viewport()
+        # Scroll the settings (the mouse over the left column) down to the Training group.
+        page.mouse.move(500, 500)
+        page.mouse.wheel(0, 2500)
+        training = page.get_by_role("heading", name="Training", exact=True)
+        expect(training).to_be_in_viewport()
+        expect(page.get_by_role("heading", name="Build & Train")).not_to_be_in_viewport()
+        expect(train).to_be_in_viewport(ratio=1)
+        screenshot(page, "build_1366_scrolled")
+
+        _set_number(page, "Epochs", 30)
+        page.get_by_text("Use every training image").click()
+        wait_for_idle(page)
+        _set_number(page, "Training images to use", 1000)
+        _set_number(page, "Batch size", 10)
+        train.click()
+        epochs = page.locator(".st-key-b_live_metrics").get_by_test_id("stMetric").first
+        expect(epochs).to_contain_text(re.compile(r"^\D*([2-9]|[12][0-9]) / 30"), timeout=300_000)
+        # Mid-run, still scrolled down at the settings: the count and the curves are in view.
+        expect(training).to_be_in_viewport()
+        expect(epochs).to_be_in_viewport(ratio=1)
+        expect(page.get_by_role("button", name="Stop", exact=True)).to_be_in_viewport(ratio=1)
+        loss_chart = page.locator(".st-key-b_live_charts").get_by_test_id("stVegaLiteChart").first
+        expect(loss_chart).to_be_in_viewport(ratio=0.9)
+        screenshot(page, "build_1366_training")
+        page.get_by_role("button", name="Stop", exact=True).click()
+        expect(page.get_by_text(re.compile(r"Stopped after \d+ epoch"))).to_be_visible(
+            timeout=60_000
+        )
+    finally:
+        context.close()

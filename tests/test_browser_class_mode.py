@@ -22,8 +22,10 @@ from nnlab.store import DATABASE_FILE_NAME, Store, sqlite_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-# t004_relu100 (784-100-10, RMSprop) on 300 images for one epoch: seconds per run.
-CLASS_SPEC = PRESETS["t004_relu100"].spec.replace(train_size=300, epochs=1, batch_size=50)
+# t004_relu100's network (784-100-10, RMSprop) on 300 MNIST images, one epoch: seconds per run.
+CLASS_SPEC = PRESETS["t004_relu100"].spec.replace(
+    dataset="mnist", train_size=300, epochs=1, batch_size=50
+)
 LOCKED = ("dataset", "train_size", "optimizer", "learning_rate", "epochs", "batch_size")
 
 
@@ -164,10 +166,11 @@ def test_a_class_joins_trains_follows_a_step_and_shares_its_handwriting(
     wait_for_idle(ana)
     box = ana.locator(".st-key-class_contribute")
     expect(box).to_be_visible()
-    one = box.get_by_role("radio", name="1", exact=True)
-    if one.get_attribute("aria-checked") != "true":  # prefilled with the model's answer
-        one.click()
-        wait_for_idle(ana)
+    digit = box.get_by_test_id("stSelectbox").locator("input")  # prefilled: the model's answer
+    digit.click()
+    digit.fill("1")
+    digit.press("Enter")
+    wait_for_idle(ana)
     box.get_by_role("button", name="Add to the class set").click()
     wait_for_idle(ana)
     expect(box.get_by_text("Added to the class set as a 1.")).to_be_visible()
@@ -187,6 +190,9 @@ def test_a_class_joins_trains_follows_a_step_and_shares_its_handwriting(
     # The results: one CSV row per run, from the board's download button.
     teacher.reload()
     wait_for_idle(teacher)
+    teacher.get_by_role("tab", name="Class handwriting").click()
+    expect(teacher.get_by_text(re.compile(r"^1 drawings"))).to_be_visible()
+    teacher.get_by_role("tab", name="Results").click()
     with teacher.expect_download() as download:
         teacher.get_by_role("button", name="Download results (CSV)").click()
     rows = list(csv.DictReader(io.StringIO(download.value.path().read_text())))

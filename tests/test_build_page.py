@@ -554,3 +554,32 @@ def test_a_diverged_run_says_the_learning_rate_is_too_high_and_offers_a_tenth(
     assert app.number_input(key="build.learning_rate").value == pytest.approx(1.0)
     korean = open_build("ko", lab=fake_engine.lab_id)
     assert "학습률이 너무 높습니다" in texts(korean.error)
+
+
+@pytest.mark.slow
+def test_a_diverging_run_stops_itself_in_the_worker_and_says_why(real_engine) -> None:
+    lab = new_lab_id()
+    app = shrink(open_build(lab=lab), train_size=600, epochs=5)
+    app.selectbox(key="build.optimizer").set_value("sgd").run()
+    app.number_input(key="build.learning_rate").set_value(10.0).run()
+    app.button(key="b_train").click().run()
+    assert not app.exception, app.exception
+    run = run_until_ended(app, real_engine, _started(app, real_engine, lab, 1))
+    assert run.status == "stopped" and len(run.history) < 5, (run.status, run.error)
+    assert "The learning rate is too high for this network" in texts(app.error)
+    assert "Try a learning rate of 1." in texts(app.error)
+
+
+def test_weight_updates_of_tutorial_000_on_the_sample_and_on_the_full_set() -> None:
+    from nnlab.presets import update_gap, weight_updates
+
+    preset = PRESETS["t000_sigmoid_mse"]
+    assert weight_updates(preset.spec, 60_000) == 6_000  # 600 batches of 100, 10 epochs
+    assert weight_updates(preset.spec, 8_000) == 800
+    gap = update_gap(preset, preset.spec, 8_000)
+    assert (gap.run_updates, gap.tutorial_updates, gap.matching_epochs) == (800, 6_000, 75)
+    assert update_gap(preset, preset.spec, 60_000) is None  # the full set: nothing to explain
+    assert update_gap(preset, preset.spec.replace(epochs=75), 8_000) is None
+    # The keras-io convnet holds out 10 %: 54,000 images of batch 128 for 15 epochs.
+    convnet = PRESETS["cnn_mnist"]
+    assert update_gap(convnet, convnet.spec, 8_000).tutorial_updates == 422 * 15

@@ -145,3 +145,73 @@ def test_board_shows_runs_leaderboard_and_acts(store: Store) -> None:
     assert not app.exception, app.exception
     assert classes.class_for_teacher(key).is_ended
     assert "This class has ended" in texts(app)
+
+
+# --- in a real browser ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def board_server(tmp_path_factory):
+    """A server whose store this test can also write to (its NNLAB_HOME is known)."""
+    from conftest import run_streamlit_server
+
+    home = tmp_path_factory.mktemp("board-home")
+    with run_streamlit_server({"NNLAB_HOME": str(home), "NNLAB_WORKERS": "1"}) as url:
+        yield url, home
+
+
+@pytest.mark.browser
+def test_board_in_a_browser_follows_the_class_live(browser, board_server) -> None:
+    from helpers import wait_for_idle
+    from playwright.sync_api import expect
+
+    url, home = board_server
+    expect.set_options(timeout=60_000)
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    # the teacher creates the class on the Classroom page
+    page.goto(f"{url}/classroom?lang=en")
+    wait_for_idle(page)
+    page.get_by_role("tab", name="Class mode").click()
+    page.get_by_label("Class name").fill("Period 5")
+    page.get_by_role("button", name="Create the class").click()
+    expect(page.get_by_text("Keep this link private")).to_be_visible()
+    teacher_link = next(
+        text for text in page.locator("code").all_inner_texts() if "class_key=" in text
+    )
+    store = Store(sqlite_url(home / "nnlab.sqlite3"))
+    classes = ClassStore(store)
+    info = classes.class_for_teacher(teacher_link.split("class_key=")[1].strip())
+    mina, joon = new_lab_id(), new_lab_id()
+    classes.join(info.join_code, mina, "Mina")
+    classes.join(info.join_code, joon, "Joon")
+    add_run(store, mina, test=0.93)
+    page.goto(teacher_link.strip())
+    wait_for_idle(page)
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_text("Period 5")).to_be_visible()
+    expect(main.locator("table").first).to_contain_text("Mina")
+    expect(main.get_by_text("No run yet: Joon")).to_be_visible()
+    # Joon starts training: the board shows it within a few seconds, without a reload
+    run_id = new_run_id()
+    spec = RunSpec(hidden_layers=(LayerSpec.dense(16),), epochs=4)
+    store.add_run(RunRecord(run_id=run_id, lab_id=joon, label="#1", spec=spec, status="running"))
+    store.add_epoch(run_id, {"epoch": 1, "loss": 0.4, "accuracy": 0.8, "val_accuracy": 0.77})
+    runs = main.locator("table.nnlab-board-table").last
+    expect(runs).to_contain_text("Joon")
+    expect(runs).to_contain_text("1/4")
+    expect(runs).to_contain_text("77.0%")
+    store.add_epoch(run_id, {"epoch": 2, "loss": 0.3, "accuracy": 0.85, "val_accuracy": 0.84})
+    expect(runs).to_contain_text("2/4")
+    # dark for the projector, and the results as CSV with one row per run
+    page.get_by_role("radio", name="Dark").click()
+    wait_for_idle(page)
+    background = page.get_by_test_id("stApp").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert background == "rgb(11, 16, 32)"
+    page.get_by_role("tab", name="Results").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download results (CSV)").click()
+    lines = Path(download.value.path()).read_text().strip().splitlines()
+    assert len(lines) == 1 + 2 and "Mina" in lines[1] + lines[2]
+    context.close()
+    store.close()

@@ -165,6 +165,17 @@ def test_new_step_reaches_the_member_and_leaving_frees_the_locks(classes, period
     assert "You left Period 3." in texts(app.success)
 
 
+def test_an_ended_class_frees_the_settings(classes, period3) -> None:
+    info, key = period3
+    app = submit_join(open_app(join=info.join_code), "join_link", "Mina")
+    assert app.number_input(key="build.epochs").disabled
+    classes.end_class(key)
+    app.run()
+    assert not app.exception, app.exception
+    assert not app.number_input(key="build.epochs").disabled
+    assert "ended this class" in texts(app.caption)
+
+
 def test_drawing_goes_to_the_class_set_and_evaluate_scores_it(
     classes, period3, fake_engine
 ) -> None:
@@ -205,3 +216,36 @@ def test_fine_tune_job_mixes_the_class_set_with_an_mnist_subset() -> None:
     assert few.repeats == 20  # a tiny set is repeated, but not without limit
     with pytest.raises(ValueError, match="digits"):
         fine_tune_job(CLASS_SPEC.replace(dataset="fashion_mnist"), images, np.arange(10))
+
+
+@pytest.mark.slow
+def test_fine_tune_on_the_class_set_runs_in_the_engine(real_engine) -> None:
+    from drawn_digits import all_sample_digits
+    from helpers import wait_until
+
+    classes = class_store(real_engine.store)
+    info, _ = classes.create_class("Period 4", CLASS_SPEC)
+    lab = new_lab_id()
+    classes.join(info.join_code, lab, "Mina")
+    base = real_engine.submit(lab, CLASS_SPEC.replace(epochs=1), label="base")
+    wait_until(lambda: not real_engine.live(base).is_active, 300, "the base run")
+    assert real_engine.live(base).status == "finished"
+    images, labels = all_sample_digits()
+    for image, label in zip(images[-10:], labels[-10:], strict=True):
+        classes.add_drawing(info.class_id, lab, int(label), image)
+    app = open_app(lab)
+    app.switch_page(EVALUATE).run()
+    assert not app.exception, app.exception
+    app.button(key="class_fine_tune").click().run()
+    assert not app.exception, app.exception
+    tuned = [run for run in real_engine.lab_runs(lab) if run.run_id != base]
+    assert len(tuned) == 1 and tuned[0].spec.epochs == 2
+    wait_until(lambda: not real_engine.live(tuned[0].run_id).is_active, 300, "fine-tuning")
+    finished = real_engine.live(tuned[0].run_id)
+    assert finished.status == "finished", finished.error
+    # the class set (10 drawings x 20 repeats) trained beside the 300-image subset
+    assert finished.train_images > 300
+    app.run()
+    assert not app.exception, app.exception
+    table = app.dataframe[-1].value
+    assert len(table) == 2 and "After fine-tuning" in table.iloc[:, 0].tolist()

@@ -429,3 +429,51 @@ def test_links_and_qr_code() -> None:
 
     image = Image.open(io.BytesIO(png))
     assert image.size[0] == image.size[1] >= 200
+
+
+def test_csv_cells_never_start_a_formula(store: Store, classes: ClassStore) -> None:
+    info, _ = new_class(classes)
+    lab = new_lab_id()
+    classes.join(info.join_code, lab, "-2-3")
+    add_run(store, lab, test=0.9)
+    rows = list(csv.DictReader(io.StringIO(classes.results_csv(info.class_id))))
+    assert rows[0]["student"] == "'-2-3"
+
+
+def test_creating_a_class_deletes_expired_ones(classes: ClassStore) -> None:
+    old, _ = classes.create_class("Old", RunSpec(), expiry_days=1, now=time.time() - 2 * DAY)
+    new_class(classes)
+    assert classes.get_class(old.class_id) is None
+
+
+def test_version_2_database_gains_the_class_tables(tmp_path: Path) -> None:
+    from nnlab import store as store_module
+
+    url = sqlite_url(tmp_path / "v2.sqlite3")
+    with sa.create_engine(url).begin() as connection:
+        old_tables = [
+            table
+            for table in store_module.metadata.sorted_tables
+            if not table.name.startswith("class")
+        ]
+        store_module.metadata.create_all(connection, tables=old_tables)
+        connection.execute(store_module.meta_table.insert().values(key="schema_version", value="2"))
+    opened = Store(url)
+    assert opened.schema_version() == SCHEMA_VERSION
+    info, _ = ClassStore(opened).create_class("Migrated", RunSpec())
+    assert ClassStore(opened).class_by_code(info.join_code).name == "Migrated"
+    opened.close()
+
+
+def test_drawings_version_changes_with_the_set(classes: ClassStore) -> None:
+    info, key = new_class(classes)
+    lab = new_lab_id()
+    classes.join(info.join_code, lab, "Mina")
+    assert classes.drawings_version(info.class_id) == (0, 0, 0)
+    digit = np.zeros((28, 28), np.uint8)
+    first = classes.add_drawing(info.class_id, lab, 1, digit)
+    classes.add_drawing(info.class_id, lab, 2, digit)
+    before = classes.drawings_version(info.class_id)
+    classes.delete_drawing(key, first)
+    classes.add_drawing(info.class_id, lab, 3, digit)  # the same count, another set
+    assert classes.drawings_version(info.class_id) != before

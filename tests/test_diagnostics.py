@@ -87,6 +87,12 @@ def test_pca_matches_scikit_learn_and_keeps_the_previous_orientation() -> None:
     for axis in range(2):
         assert np.allclose(np.abs(points[:, axis]), np.abs(expected[:, axis]), atol=1e-8)
     assert shares == pytest.approx(reference.explained_variance_ratio_.tolist())
+    # A wide layer (more units than EXACT_PCA_WIDTH) takes the randomized path: same answer.
+    wide = rng.normal(size=(400, 600)) * np.r_[[12.0, 6.0], np.full(598, 0.5)]
+    wide_points, wide_shares = diagnostics.project_2d(wide)
+    wide_reference = PCA(n_components=2).fit(wide)
+    assert np.allclose(np.abs(wide_points), np.abs(wide_reference.transform(wide)), atol=1e-4)
+    assert wide_shares == pytest.approx(wide_reference.explained_variance_ratio_.tolist())
     # A turned and mirrored copy of the previous map is turned back to match it.
     angle = 0.7
     turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])

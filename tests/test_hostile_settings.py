@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -212,3 +213,31 @@ def test_any_valid_spec_survives_a_share_link(spec: RunSpec, preset_key: str | N
     decoded = decode_link(encode_link(spec, preset_key))
     assert decoded.spec == spec
     assert not decoded.notices
+
+
+# --- a learning rate too high: the run stops itself and says so ---------------------------------
+
+
+@pytest.mark.slow
+def test_sgd_at_learning_rate_10_is_reported_as_diverged_with_a_suggestion(tiny) -> None:
+    from nnlab.training import divergence_kind, fit_spec, suggested_learning_rate
+
+    spec = RunSpec(optimizer="sgd", learning_rate=10.0, epochs=5, batch_size=32)
+    result = fit_spec(spec, tiny)
+    assert divergence_kind(result.stop_reason) in ("nan", "chance")
+    assert "learning rate is too high" in result.stop_reason
+    assert len(result.history) < spec.epochs  # stopped, not "Finished" at 10 %
+    assert suggested_learning_rate(spec) == 1.0
+    # A sensible rate on the same data trains to the end without a verdict.
+    calm = fit_spec(spec.replace(learning_rate=0.05, epochs=2), tiny)
+    assert calm.stop_reason is None and len(calm.history) == 2
+
+
+def test_divergence_texts_round_trip() -> None:
+    from nnlab.training import divergence_error, divergence_kind, suggested_learning_rate
+
+    assert divergence_kind(divergence_error("nan")) == "nan"
+    assert divergence_kind(divergence_error("chance")) == "chance"
+    assert divergence_kind("ValueError: something else") is None and divergence_kind(None) is None
+    assert suggested_learning_rate(RunSpec(optimizer="sgd", learning_rate=0.3)) == 0.03
+    assert suggested_learning_rate(RunSpec(learning_rate=0.001)) == 0.0001

@@ -304,6 +304,10 @@ TEXTS = {
     "build.status.running": ("training", "학습 중"),
     "build.status.finished": ("finished", "완료"),
     "build.status.stopped": ("stopped", "중지됨"),
+    "build.status.diverged": (
+        "stopped: learning rate too high",
+        "중지됨: 학습률이 너무 높음",
+    ),
     "build.status.failed": ("failed", "실패"),
     "build.live.none": (
         "No run yet: press Train to start one.",
@@ -402,16 +406,22 @@ TEXTS = {
         "딱 한 번만 고치게 됩니다. {train}보다 작은 배치 크기를 고르세요.",
     ),
     "build.updates.why": (
-        "Why the score is lower: a network learns once per batch, not once per image. Here "
-        "{epochs} epochs of {train} images in batches of {batch} make **{ours} weight "
-        "updates**; the tutorial's {tutorial_images} images made **{tutorial}**.",
-        "점수가 낮은 이유: 신경망은 이미지 한 장마다가 아니라 배치마다 한 번 배웁니다. 여기서는 "
-        "이미지 {train}장을 배치 {batch}장씩 {epochs} 에포크 학습하므로 **가중치 업데이트가 "
-        "{ours}번**이고, 튜토리얼은 이미지 {tutorial_images}장으로 **{tutorial}번** 했습니다.",
+        "Fewer weight updates than the tutorial, so expect a lower score: a network learns once "
+        "per batch, not once per image. Here {epochs} epochs of {train} images in batches of "
+        "{batch} make **{ours} weight updates**; the tutorial's {tutorial_images} images made "
+        "**{tutorial}**.",
+        "튜토리얼보다 가중치 업데이트가 적어서 점수가 낮게 나올 것입니다. 신경망은 이미지 한 "
+        "장마다가 아니라 배치마다 한 번 배웁니다. 여기서는 이미지 {train}장을 배치 {batch}장씩 "
+        "{epochs} 에포크 학습하므로 **가중치 업데이트가 {ours}번**이고, 튜토리얼은 이미지 "
+        "{tutorial_images}장으로 **{tutorial}번** 했습니다.",
     ),
     "build.updates.match": (
         "Use {epochs} epochs ({updates} updates, like the tutorial)",
         "{epochs} 에포크로 바꾸기 (튜토리얼처럼 업데이트 {updates}번)",
+    ),
+    "build.updates.most": (
+        "Use {epochs} epochs, the most allowed ({updates} updates)",
+        "최대 {epochs} 에포크로 바꾸기 (업데이트 {updates}번)",
     ),
     "build.diverged": (
         "The learning rate is too high for this network: {why} after {epochs} epoch(s), so "
@@ -449,12 +459,12 @@ TEXTS = {
     ),
     # --- share links that could not be read whole ---
     "link.garbled": (
-        "Part of this link could not be used, so NN Lab kept its usual values for: {parts}.",
-        "링크의 일부를 쓸 수 없어서 다음 항목은 기본값을 그대로 씁니다: {parts}.",
+        "Not used from this link, usual values kept: {parts}.",
+        "링크에서 쓰지 못한 항목(기본값 유지): {parts}.",
     ),
-    "link.part.preset": ("the preset", "프리셋"),
-    "link.part.language": ("the language", "언어"),
-    "link.part.lock": ("the locked settings", "고정한 설정"),
-    "link.part.hide": ("the hidden settings", "숨긴 설정"),
+    "link.part.preset": ("Preset", "프리셋"),
+    "link.part.language": ("Language", "언어"),
+    "link.part.lock": ("Locked settings", "고정한 설정"),
+    "link.part.hide": ("Hidden settings", "숨긴 설정"),
     "link.part.unknown": ("“{name}” (not a setting)", "“{name}”(설정이 아님)"),
 }

@@ -520,6 +520,7 @@ TEXTS = {
         "학생들의 학습이 수업 보드에 실시간으로 순위표와 함께 나타납니다. 잠근 설정은 학생이 "
         "무엇을 눌러도 바뀌지 않습니다.",
     ),
+    "teach.create_title": ("For teachers: open a class", "선생님용: 수업 열기"),
     "teach.name": ("Class name", "수업 이름"),
     "teach.challenge": ("Challenge for the leaderboard", "순위표의 도전 과제"),
     "teach.no_challenge": ("None: rank by test accuracy", "없음: 테스트 정확도로 순위"),
@@ -585,6 +586,7 @@ TEXTS = {
     "board.queued": ("waiting", "개 대기"),
     "board.finished": ("done", "개 완료"),
     "board.val_accuracy": ("Validation accuracy", "검증 정확도"),
+    "board.curves_title": ("The class's validation curves", "수업의 검증 정확도 곡선"),
     "board.accuracy": ("Accuracy", "정확도"),
     "board.epoch": ("Epoch", "에포크"),
     "board.student": ("Student", "학생"),

@@ -67,7 +67,7 @@ TEXTS = {
         "Validation accuracy (epoch {epoch})",
         "검증 정확도 ({epoch}번째 에포크)",
     ),
-    "evaluate.loss_value": ("loss {loss:.4f}", "손실 {loss:.4f}"),
+    "evaluate.loss_value": ("loss {loss}", "손실 {loss}"),
     "evaluate.published.test_accuracy": ("Tutorial's test accuracy", "튜토리얼의 테스트 정확도"),
     "evaluate.published.val_accuracy": (
         "Tutorial's validation accuracy",
@@ -76,8 +76,8 @@ TEXTS = {
     "evaluate.published.accuracy": ("Tutorial's training accuracy", "튜토리얼의 학습 정확도"),
     "evaluate.published_caption": ("Preset: {title}", "프리셋: {title}"),
     "evaluate.vs_tutorial": (
-        "{points:+.2f} points vs the tutorial",
-        "튜토리얼 대비 {points:+.2f}%p",
+        "{points} vs the tutorial",
+        "튜토리얼 대비 {points}",
     ),
     "evaluate.no_training_figures": (
         "No training history for this model (it was uploaded or ships with NN Lab).",

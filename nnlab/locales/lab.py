@@ -57,7 +57,7 @@ TEXTS = {
     # --- class mode, the student's side (pages/_class_join.py, pages/_class_handwriting.py) ---
     "member.join_title": ("Join a class", "수업 참여하기"),
     "member.join_intro": (
-        "You are joining **{title}** ({members} students so far). Pick the name the class "
+        "You are joining **{title}** (students so far: {members}). Pick the name the class "
         "board will show.",
         "**{title}** 수업에 참여합니다(지금까지 학생 {members}명). 수업 보드에 보일 이름을 "
         "정하세요.",
@@ -150,14 +150,14 @@ TEXTS = {
         "This class has ended: its handwriting set takes no more drawings.",
         "이 수업은 끝나서 손글씨 모음에 더 이상 그림을 추가할 수 없습니다.",
     ),
-    "classset.label": ("This drawing is a", "이 그림의 숫자"),
+    "classset.label": ("Digit", "숫자"),
     "classset.label_help": (
         "Prefilled with the model's answer: change it if the model got it wrong. The class's "
         "models are tested and fine-tuned on these labels.",
         "모델의 답으로 미리 채워져 있습니다. 틀렸다면 바꾸세요. 수업의 모델은 이 정답으로 "
         "시험하고 미세 조정합니다.",
     ),
-    "classset.pick_label": ("Pick the digit you drew first.", "먼저 그린 숫자를 고르세요."),
+    "classset.pick_label": ("Pick the digit you drew", "그린 숫자를 고르세요"),
     "classset.add": ("Add to the class set", "수업 모음에 추가"),
     "classset.added": (
         "Added to the class set as a {label}.",
@@ -165,8 +165,8 @@ TEXTS = {
     ),
     "classset.undo": ("Take it back", "되돌리기"),
     "classset.counts": (
-        "The class set holds {total} drawings; {mine} of them are yours (at most {cap}).",
-        "수업 모음에는 그림 {total}개가 있고 그중 {mine}개가 내 것입니다(최대 {cap}개).",
+        "Drawings in the class set: {total} ({mine} of them yours; at most {cap} each).",
+        "수업 모음의 그림: {total}개 (그중 내 것 {mine}개, 한 사람당 최대 {cap}개).",
     ),
     "classset.add_failed": (
         "The drawing could not be added: {error}",
