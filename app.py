@@ -40,6 +40,7 @@ def _page(entry: Page) -> st.Page:
         icon=entry.icon,
         url_path=entry.url_path,
         default=entry.file is None,
+        visibility="visible" if entry.in_menu else "hidden",
     )
 
 

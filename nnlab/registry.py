@@ -285,6 +285,7 @@ class Page:
     url_path: str
     icon: str
     title_key: str
+    in_menu: bool = True  # False: reached by its link only (not in the sidebar or on Home)
 
 
 PAGES: tuple[Page, ...] = (
@@ -307,6 +308,7 @@ PAGES: tuple[Page, ...] = (
         "class_board",
         ":material/leaderboard:",
         "nav.class_board",
+        in_menu=False,  # a student has nothing to do there; the teacher has the link
     ),
 )
 

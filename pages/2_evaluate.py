@@ -94,7 +94,10 @@ def show_figures(evaluation: Any, run: Any | None) -> None:
     """Test accuracy and loss beside the run's last epoch and the tutorial's number."""
     reference = published_reference(run)
     history = list(run.history) if run is not None else []
-    columns = st.columns(5 if reference else 4)
+    # Boxes wide enough for "Validation accuracy (epoch 8)" that wrap onto a second row on a
+    # laptop or tablet instead of cutting their labels.
+    row = st.container(horizontal=True, wrap=True, gap="medium")
+    columns = [row.container(width=215) for _ in range(5 if reference else 4)]
     delta = None
     if reference and reference[3]:
         delta = t(

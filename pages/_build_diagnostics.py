@@ -34,7 +34,16 @@ PREVIEW_IMAGES = 4  # training images in the augmentation preview, each with PRE
 PREVIEW_COPIES = 5
 FINDER_POLL_S = 1.0
 CLASS_COLOURS = "category10"
-
+# One colour per layer: Streamlit's named text colours (for the one legend line above the charts,
+# as "●" in that colour: a legend per chart takes a narrow column's room) and their hex values.
+LAYER_COLOURS = (
+    ("#1c83e1", "blue"),
+    ("#ff8700", "orange"),
+    ("#21c354", "green"),
+    ("#ff2b2b", "red"),
+    ("#803df5", "violet"),
+    ("#808495", "gray"),
+)
 
 # --- images the pages pick (the same fixed test images the worker used) --------------------------
 
@@ -58,13 +67,14 @@ def _watched(dataset_name: str) -> tuple[np.ndarray, np.ndarray]:
 # --- chart specs ----------------------------------------------------------------------------------
 
 
-def _line_spec(rows: list[dict[str, Any]], title: str, log: bool, percent: bool) -> dict[str, Any]:
-    """One small multiple: one line per layer over the epochs."""
+def _line_spec(
+    rows: list[dict[str, Any]], title: str, log: bool, percent: bool, lines: list[str]
+) -> dict[str, Any]:
+    """One small multiple: one line per layer over the epochs (no title: the page writes it)."""
     y_axis: dict[str, Any] = {"title": None}
     if percent:
         y_axis["format"] = ".0%"
     return {
-        "title": {"text": title, "fontSize": 12},
         "height": SMALL_HEIGHT,
         "autosize": {"type": "fit-x", "contains": "padding"},
         "data": {"values": rows},
@@ -86,9 +96,11 @@ def _line_spec(rows: list[dict[str, Any]], title: str, log: bool, percent: bool)
                 "field": "layer",
                 "type": "nominal",
                 "title": None,
-                "scale": {"scheme": "category10"},
-                # Below the plot: a legend above or beside it squeezes a small chart's plot.
-                "legend": {"orient": "bottom", "direction": "horizontal", "offset": 4},
+                "scale": {
+                    "domain": lines,
+                    "range": [colour for colour, _ in LAYER_COLOURS * 2][: len(lines)],
+                },
+                "legend": None,
             },
             "tooltip": [
                 {"field": "layer", "type": "nominal", "title": t("learn.chart.layer")},
@@ -167,6 +179,9 @@ def _drawn(run: state.RunView) -> dict[str, Any]:
     if parts is not None and parts["key"] == key:
         return parts
     history = list(run.history)
+    names = next(
+        row["diagnostics"]["layers"] for row in reversed(history) if row.get("diagnostics")
+    )
     charts = []
     for statistic in SHOWN_STATISTICS:
         rows = diagnostics.series(history, statistic)
@@ -175,11 +190,17 @@ def _drawn(run: state.RunView) -> dict[str, Any]:
         if rows:
             percent = statistic in ("dead", "saturated")
             title = t(f"learn.stat.{statistic}")
-            charts.append(_line_spec(rows, title, statistic in LOG_STATISTICS, percent))
+            log = statistic in LOG_STATISTICS
+            charts.append((title, _line_spec(rows, title, log, percent, names)))
     rates = _rate_rows(history)
     if rates:
-        charts.append(_line_spec(rates, t("learn.stat.lr"), True, False))
-    parts = {"key": key, "charts": charts}
+        title = t("learn.stat.lr")
+        lines = sorted({row["layer"] for row in rates}, key=lambda name: name != "lr")
+        charts.append((title, _line_spec(rates, title, True, False, lines)))
+    legend = " · ".join(
+        f":{colour}[●] {name}" for name, (_, colour) in zip(names, LAYER_COLOURS * 2, strict=False)
+    )
+    parts = {"key": key, "charts": charts, "legend": legend}
     cache_table[run.run_id] = parts
     return parts
 
@@ -198,9 +219,11 @@ def diagnostics_panel(run: state.RunView) -> None:
     key, values = diagnostics.reading(history[-1])
     st.info(t(key, **values), icon=":material/troubleshoot:")
     st.caption(t("learn.panel.caption", count=diagnostics.PROBE_IMAGES))
-    charts = _drawn(run)["charts"]
+    drawn = _drawn(run)
+    st.caption(drawn["legend"])
     columns = st.columns(2)
-    for index, chart in enumerate(charts):
+    for index, (title, chart) in enumerate(drawn["charts"]):
+        columns[index % 2].caption(f"**{title}**")
         columns[index % 2].vega_lite_chart(chart, width="stretch")
     _map_section(run, history)
     _watch_section(run, history)
@@ -265,11 +288,9 @@ def _watch_section(run: state.RunView, history: list[dict[str, Any]]) -> None:
     captions = []
     for item, truth in zip(watch, truths, strict=False):
         mark = "✓" if item["predicted"] == int(truth) else "✗"
-        confidence = f"{100 * (item['confidence'] or 0):.0f}"
-        predicted = class_names[item["predicted"]]
-        captions.append(
-            f"{mark} " + t("learn.watch.caption", predicted=predicted, confidence=confidence)
-        )
+        confidence = f"{100 * (item['confidence'] or 0):.0f}%"
+        # Short (class and confidence only): ten captions share a narrow column.
+        captions.append(f"{mark} {class_names[item['predicted']]} {confidence}")
     st.image(list(255 - images[: len(watch)]), caption=captions, width=48)
 
 
@@ -299,8 +320,8 @@ def _schedule_curve(spec: RunSpec) -> None:
         {"epoch": epoch, "value": rate, "layer": "lr"}
         for epoch, rate in zip(curve["epochs"], curve["learning_rates"], strict=True)
     ]
-    chart = _line_spec(rows, t("learn.curve.title"), False, False)
-    chart["encoding"]["color"]["legend"] = None
+    st.caption(t("learn.curve.title"))
+    chart = _line_spec(rows, t("learn.curve.title"), False, False, ["lr"])
     chart["height"] = 100
     st.vega_lite_chart(chart, width="stretch")
     if spec.lr_schedule == "plateau":
@@ -388,7 +409,7 @@ def _finder_spec(result: dict[str, Any]) -> dict[str, Any]:
                     "type": "quantitative",
                     "scale": {"type": "log"},
                     "title": t("learn.finder.rate"),
-                    "axis": {"format": ".0e"},
+                    "axis": {"format": ".0e", "values": [10.0**power for power in range(-7, 2)]},
                 },
                 "y": {
                     "field": "loss",

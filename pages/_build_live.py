@@ -92,7 +92,7 @@ def _run_status_block(run: RunView) -> None:
         _progress(run)
         if run.paused:
             run_controls.paused_note(run)
-        stop, pause, rate = st.columns(3)
+        stop, pause, rate = st.columns([2, 2, 3])  # room for “Learning rate” at 1366 px
         with stop:
             _stop_button(run)
         with pause:

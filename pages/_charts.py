@@ -193,7 +193,11 @@ def confusion_chart(
             "predicted_name:N",
             sort=names,
             title=predicted_title,
-            axis=alt.Axis(labelAngle=0 if len(max(names, key=len)) <= 2 else -40, orient="top"),
+            axis=alt.Axis(
+                labelAngle=0 if len(max(names, key=len)) <= 2 else -40,
+                orient="top",
+                labelOverlap=False,  # every class named, also in projector type
+            ),
         ),
         y=alt.Y("true_name:N", sort=names, title=true_title),
     )

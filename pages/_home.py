@@ -18,7 +18,7 @@ TUTORIALS = ("000", "001", "002", "003", "004")
 
 def _page_links() -> None:
     st.subheader(t("home.pages"))
-    pages = [entry for entry in PAGES if entry.file is not None]
+    pages = [entry for entry in PAGES if entry.file is not None and entry.in_menu]
     for column, entry in zip(st.columns(len(pages)), pages, strict=True):
         with column.container(border=True, height="stretch"):
             st.page_link(entry.file, label=f"**{t(entry.title_key)}**", icon=entry.icon)

@@ -160,6 +160,15 @@ def test_a_class_joins_trains_follows_a_step_and_shares_its_handwriting(
         expect(student.get_by_label("Epochs", exact=True)).to_have_value("2")
     assert {member.step_seen for member in classes.members(info.class_id)} == {2}
 
+    # A URL edit that drops the lab, the locks and changes a locked setting frees nothing: the
+    # browser's cookie finds the lab, and the lab's class holds the locks.
+    ben.goto(f"{class_server}/build_and_train?lang=en&ep=9&bs=10&lock=&hide=")
+    wait_for_idle(ben)
+    expect(_banner(ben)).to_contain_text("step 2")
+    expect(ben.get_by_label("Epochs", exact=True)).to_have_value("2")
+    expect(ben.get_by_label("Epochs", exact=True)).to_be_disabled()
+    expect(ben.get_by_label("Batch size", exact=True)).to_have_value("50")
+
     # Ana adds a drawing of a 1 to the class set from the Draw page.
     _nav(ana, "Draw")
     _stroke(ana, [(0.5, 0.15), (0.5, 0.5), (0.5, 0.85)])

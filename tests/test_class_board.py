@@ -54,7 +54,6 @@ def open_board(key: str | None, language: str = "en"):
     app = app_test(language=language)
     if key is not None:
         app.query_params["class_key"] = key
-    app.run()
     app.switch_page(BOARD).run()
     return app
 

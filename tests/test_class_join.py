@@ -206,6 +206,13 @@ def test_drawing_goes_to_the_class_set_and_evaluate_scores_it(
     assert images.shape[1:] == (28, 28) and set(labels_.tolist()) == {7}
 
 
+def test_the_join_parameter_is_the_class_modules() -> None:
+    from nnlab import classes
+    from pages import _class_join
+
+    assert _class_join.JOIN_PARAM == classes.JOIN_PARAM  # Home reads it without SQLAlchemy
+
+
 def test_fine_tune_job_mixes_the_class_set_with_an_mnist_subset() -> None:
     images = np.zeros((50, 28, 28), np.uint8)
     job = fine_tune_job(CLASS_SPEC.replace(train_size=None), images, np.arange(50) % 10)

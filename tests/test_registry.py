@@ -156,5 +156,6 @@ def test_tables_are_complete() -> None:
         "draw",
         "inside",
         "classroom",
+        "class_board",
     ]
     assert registry.page("home").file is None

@@ -341,11 +341,11 @@ def test_migration_from_an_older_version(url: str, monkeypatch: pytest.MonkeyPat
     first.close()
     calls = []
 
-    def add_classes_table(connection: sa.Connection) -> None:
+    def add_future_table(connection: sa.Connection) -> None:
         calls.append(1)
-        connection.execute(sa.text("CREATE TABLE classes (class_id VARCHAR(64) PRIMARY KEY)"))
+        connection.execute(sa.text("CREATE TABLE future_things (thing_id VARCHAR(64) PRIMARY KEY)"))
 
-    newer = {**store_module._MIGRATIONS, SCHEMA_VERSION + 1: add_classes_table}
+    newer = {**store_module._MIGRATIONS, SCHEMA_VERSION + 1: add_future_table}
     with monkeypatch.context() as patch:
         patch.setattr(store_module, "_MIGRATIONS", newer)
         patch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)

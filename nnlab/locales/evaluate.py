@@ -153,7 +153,7 @@ TEXTS = {
     "evaluate.top3": ("Top 3: {top}", "상위 3개: {top}"),
     "evaluate.shares_note": (
         "This model ends in sigmoids: its ten outputs are independent scores that need not add "
-        "up to 100 %. Shown here as shares of their sum.",
+        "up to 100%. Shown here as shares of their sum.",
         "이 모델의 출력층은 시그모이드라서 열 개의 출력이 서로 독립된 점수이며 합이 100%가 "
         "아닐 수 있습니다. 여기서는 합에 대한 비율로 보여 줍니다.",
     ),

@@ -151,8 +151,10 @@ TEXTS = {
         "있습니다.",
     ),
     "learn.reading.healthy": (
-        "Gradients reach every layer, and no layer is dead or saturated.",
-        "기울기가 모든 층에 전달되고, 죽거나 포화된 층이 없습니다.",
+        "Gradients reach every layer, and no layer is dead or saturated. If the loss still "
+        "falls slowly, try more epochs or a larger learning rate (the finder suggests one).",
+        "기울기가 모든 층에 전달되고, 죽거나 포화된 층이 없습니다. 그래도 손실이 천천히 줄면 "
+        "에포크를 늘리거나 학습률을 키워 보세요 (학습률 찾기가 추천해 줍니다).",
     ),
     "learn.map.title": ("Hidden-layer map", "은닉층 지도"),
     "learn.map.caption": (
@@ -169,7 +171,6 @@ TEXTS = {
     ),
     "learn.watch.title": ("Watch these images", "이 이미지들을 지켜보세요"),
     "learn.watch.epoch": ("Predictions at epoch", "예측한 에포크"),
-    "learn.watch.caption": ("{predicted} ({confidence} %)", "{predicted} ({confidence} % 확신)"),
     "learn.tools.title": ("Learning-rate tools", "학습률 도구"),
     "learn.curve.title": ("Planned learning rate", "계획된 학습률"),
     "learn.curve.plateau": (
