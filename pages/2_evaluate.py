@@ -96,8 +96,8 @@ def show_figures(evaluation: Any, run: Any | None) -> None:
     history = list(run.history) if run is not None else []
     # Boxes wide enough for "Validation accuracy (epoch 8)" that wrap onto a second row on a
     # laptop or tablet instead of cutting their labels.
-    row = st.container(horizontal=True, wrap=True, gap="medium")
-    columns = [row.container(width=215) for _ in range(5 if reference else 4)]
+    row = st.container(horizontal=True, wrap=True)
+    columns = [row.container(width=205) for _ in range(5 if reference else 4)]
     delta = None
     if reference and reference[3]:
         delta = t(

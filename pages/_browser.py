@@ -60,14 +60,21 @@ export default function ({ parentElement, data }) {
     host.style.zoom = zoom < 0.999 ? String(zoom) : "";
   };
   const resize = new ResizeObserver(fit);
-  const mutations = new MutationObserver(fit);  // the canvas may mount after this button
+  const mutations = new MutationObserver(fit);  // a new canvas (another colour scheme) mounts
   const element = box();
   if (element) {
     resize.observe(element);
     mutations.observe(element, { childList: true, subtree: true });
   }
+  // The canvas fills its shadow root after it mounts, which no observer out here sees: look
+  // again a few times a second for the first seconds.
+  const started = Date.now();
+  const poll = setInterval(() => {
+    fit();
+    if (Date.now() - started > 10000) clearInterval(poll);
+  }, 200);
   fit();
-  return () => { resize.disconnect(); mutations.disconnect(); };
+  return () => { clearInterval(poll); resize.disconnect(); mutations.disconnect(); };
 }
 """
 

@@ -152,7 +152,8 @@ def comparison_chart(
                 alt.Tooltip("value:Q", title=metric_title, format=number_format),
             ],
         )
-        .properties(height=look.height + 100)
+        # The plot's own height (fit-x): otherwise the legend below squeezes the plot flat.
+        .properties(height=look.height + 50, autosize={"type": "fit-x", "contains": "padding"})
         .configure(**vega_config(look))
     )
 

@@ -125,7 +125,10 @@ def measuring():
 
 # (digit height on the canvas, pen width): small and thin, middling, large and thick.
 HANDWRITING_CELLS = [(60, 6), (140, 20), (220, 40)]
-HANDWRITING_FLOOR = 0.76  # the full table is in docs/DEFAULT_MODEL.md (83-86 % on these cells)
+# The shipped model reads 90.5, 90.0 and 88.5 % of these 200 (deterministic: fixed digits, fixed
+# spots); the model before pen-redraw augmentation read 86.0, 83.5 and 85.0 %. Full table:
+# docs/DEFAULT_MODEL.md.
+HANDWRITING_FLOOR = 0.86
 
 
 @pytest.mark.parametrize(("size", "pen"), HANDWRITING_CELLS)

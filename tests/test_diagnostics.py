@@ -530,3 +530,34 @@ def test_schedule_and_augmentation_widgets_drive_the_spec(fake_engine) -> None:
     [(_, spec, _, _)] = fake_engine.submitted
     assert spec.lr_schedule == "step" and spec.lr_decay_epochs == 3
     assert spec.augment_rotation == 15.0
+
+
+# --- in a real browser ----------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_browser_sigmoid_preset_shows_diagnostics_map_and_the_finder(page) -> None:
+    import re
+
+    from helpers import screenshot, wait_for_idle
+    from playwright.sync_api import expect
+
+    page.goto(f"{page.base_url}/build_and_train?preset=t000_sigmoid_mse&n=1000&ep=3&lang=en")
+    wait_for_idle(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    epochs = page.locator(".st-key-b_live_metrics").get_by_test_id("stMetric").first
+    expect(epochs).to_contain_text("3 / 3", timeout=300_000)
+    wait_for_idle(page)
+    expect(page.get_by_text("Inside the training")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Hidden-layer map")).to_be_attached()
+    expect(page.get_by_text("Watch these images")).to_be_attached()
+    page.get_by_role("button", name="Find a learning rate").click()
+    suggestion = page.get_by_text(re.compile("Suggested learning rate"))
+    expect(suggestion).to_be_attached(timeout=300_000)
+    wait_for_idle(page)
+    suggested = float(re.search(r"rate: ([0-9.e+-]+)", suggestion.inner_text())[1])
+    page.get_by_role("button", name="Use this rate").click()
+    wait_for_idle(page)
+    rate = page.get_by_label("Learning rate", exact=True)
+    assert float(rate.input_value()) == pytest.approx(suggested, rel=0.01)
+    screenshot(page, "build_diagnostics")

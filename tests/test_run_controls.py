@@ -33,6 +33,7 @@ def test_pause_resume_and_a_new_rate(fake_engine) -> None:
     )
     app.button(key=f"b_pause_{run.run_id}").click().run()
     assert fake_engine.controls == [(run.run_id, "pause", True)]
+    app.run()  # the next refresh shows what the worker did after its batch
     assert "Paused after epoch 2, batch 4" in texts(app.info)
     assert app.button(key=f"b_pause_{run.run_id}").label == "Resume"
 
@@ -43,19 +44,24 @@ def test_pause_resume_and_a_new_rate(fake_engine) -> None:
 
     app.button(key=f"b_pause_{run.run_id}").click().run()
     assert fake_engine.controls[-1] == (run.run_id, "pause", False)
+    app.run()
     assert "Paused" not in texts(app.info)
 
 
-def test_a_refused_control_is_a_message(fake_engine) -> None:
+def test_a_refused_control_is_a_message(fake_engine, monkeypatch) -> None:
     app, run = open_with_run(fake_engine, status="running", history=epoch_rows(1))
-    fake_engine.update(run.run_id, status="finished")  # it ended before the click arrived
+
+    def ended_meanwhile(run_id: str) -> None:
+        raise ValueError("This run is not training now.")  # it ended before the click arrived
+
+    monkeypatch.setattr(fake_engine, "pause", ended_meanwhile)
     app.button(key=f"b_pause_{run.run_id}").click().run()
     assert not app.exception, app.exception
     assert "Not possible now: This run is not training now." in texts(app.warning)
 
 
 def test_continue_a_finished_run(fake_engine) -> None:
-    app, run = open_with_run(fake_engine, status="finished", history=epoch_rows(2))
+    app, run = open_with_run(fake_engine, status="finished", history=epoch_rows(2), has_model=True)
     app.number_input(key=f"n_more_{run.run_id}").set_value(3).run()
     app.button(key=f"b_continue_{run.run_id}").click().run()
     assert not app.exception, app.exception
