@@ -6,10 +6,14 @@
 Data: nnlab.datasets.load_dataset("mnist"): the full 60k + 10k when cached or online, otherwise the
 bundled 10k sample (8,000 + 2,000). The test split is held out and never trained on.
 
-Augmentation makes the model read canvas drawings, not only MNIST scans: each training digit is
-enlarged, its strokes thinned or thickened (grey erosion/dilation), sometimes made solid like a
-canvas brush, rotated, sheared and stretched, and then put through exactly the pipeline the Draw
-page uses (crop, scale the longer side to 20 px, centre of mass to the centre), plus small shifts.
+Augmentation makes the model read what people draw on the canvas, not only MNIST scans: most
+copies of a training digit are its centre line traced again with a round pen at a size and pen
+width the canvas allows (small and thick to large and thin; sometimes from a coarse copy, so the
+line wobbles; some 1s get a flag and base, some 7s a bar), the others are enlarged scans with
+strokes thinned or thickened (grey erosion/dilation), sometimes made solid like a canvas brush.
+Each is then rotated, sheared and stretched and put through exactly the pipeline the Draw page
+uses (crop, scale the longer side to 20 px, centre of mass to the centre), plus small shifts.
+docs/DEFAULT_MODEL.md has the details and the figures (scripts/measure_default_model.py).
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ def test_first_dense_weights_are_one_image_per_unit() -> None:
 def test_conv_filters_of_the_default_model() -> None:
     network = load_default_network()
     filters = inside.first_conv_filters(network)
-    assert filters.shape == (16, 3, 3)
+    assert filters.shape == (32, 3, 3)  # docs/DEFAULT_MODEL.md: Conv2D 32@3x3 first
     assert inside.first_dense_weight_images(network) is None
 
 
@@ -56,9 +56,9 @@ def test_layer_outputs_follow_the_forward_pass() -> None:
     outputs = inside.layer_outputs(network, image)
     assert [output.name for output in outputs] == [layer.name for layer in network.layers[1:]]
     by_name = {output.name: output for output in outputs}
-    assert by_name["conv_1"].kind == "Conv2D" and by_name["conv_1"].values.shape == (26, 26, 16)
-    assert by_name["pool_2"].values.shape == (5, 5, 32)
+    assert by_name["conv_1"].kind == "Conv2D" and by_name["conv_1"].values.shape == (26, 26, 32)
+    assert by_name["pool_2"].values.shape == (5, 5, 64)
     np.testing.assert_allclose(outputs[-1].values, network.predict(image)[0], atol=1e-6)
     assert outputs[-1].values.sum() == pytest.approx(1.0, abs=1e-5)
     tiles = inside.feature_map_tiles(by_name["conv_1"].values)
-    assert tiles.shape == (16, 26, 26) and tiles.dtype == np.uint8
+    assert tiles.shape == (32, 26, 26) and tiles.dtype == np.uint8
