@@ -143,7 +143,9 @@ inside it: probe batch of 256 images forward and backward, statistics, watched i
 hidden-layer map of 1,000 test images at the epochs that record one) and with a callback that
 does nothing. Medians of the epochs after the first; the first pays once for tracing the probe's
 TensorFlow functions. The map is recorded at epochs 1, 2, 3, 5, 8, 13, ... and the last, so a
-short run records it at every epoch. Goal: at most 3 % of an epoch.
+short run records it at every epoch. Goal: at most 3 % of an epoch. The two epoch-time columns
+are runs minutes apart on a shared machine: their difference follows the load, not the
+diagnostics; the diagnostics' own time, measured inside the callback, is the figure to read.
 {benchlib.machine_line(benchlib.machine_record())}
 
 {table}

@@ -308,6 +308,7 @@ def fit_spec(
 DIVERGED_PREFIX = "diverged:"
 # Ten classes: guessing gets one in ten. Below 1.5x that after an epoch, nothing was learned.
 CHANCE_LIMIT = 1.5 / NUM_CLASSES
+LOSS_GROWTH_LIMIT = 2.0  # an epoch's loss this many times the reference, at chance: diverged
 
 
 def divergence_error(kind: str) -> str:
@@ -338,8 +339,8 @@ def divergence_callback(verdict: dict[str, Any]) -> Any:
     """A Keras callback that stops a diverging run and writes why into verdict["reason"].
 
     Diverging: a batch's loss is NaN or infinite (stops at once), or an epoch ends with training
-    accuracy at chance and a loss higher than where it started (the previous epoch's loss; in
-    the first epoch, the first batch's).
+    accuracy at chance and a loss at least LOSS_GROWTH_LIMIT times where it started (the
+    previous epoch's loss; in the first epoch, the first batch's).
     """
     import keras
 
@@ -371,7 +372,8 @@ def divergence_callback(verdict: dict[str, Any]) -> Any:
             if not math.isfinite(loss):
                 self._stop("nan")
                 return
-            grew = self.reference is not None and loss > self.reference
+            # At least doubled: a slow learner's loss wobbles a little above its first batch's.
+            grew = self.reference is not None and loss > LOSS_GROWTH_LIMIT * self.reference
             if grew and accuracy is not None and float(accuracy) < CHANCE_LIMIT:
                 self._stop("chance")
             self.reference = loss
