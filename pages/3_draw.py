@@ -95,8 +95,12 @@ def photo_image() -> np.ndarray | None:
     return image
 
 
-def show_prediction(choice: ModelChoice, image: np.ndarray) -> None:
-    """The metric, the 28x28 input, the probability bars and the "sure from" setting."""
+def show_prediction(choice: ModelChoice, image: np.ndarray, looks_like_digit: bool = True) -> None:
+    """The metric, the 28x28 input, the probability bars and the "sure from" setting.
+
+    A drawing that does not look like a digit gets no answer, however confident the network is
+    (the notice above says why); its best guess is still given in the caption.
+    """
     threshold = st.session_state.get("draw_sure", 0.6)
     started = time.perf_counter()
     try:
@@ -108,7 +112,7 @@ def show_prediction(choice: ModelChoice, image: np.ndarray) -> None:
     names = CLASS_NAMES.get(choice.dataset_name, CLASS_NAMES["mnist"])
     best = int(np.argmax(probabilities))
     confidence = float(probabilities[best])
-    sure = confidence >= threshold
+    sure = confidence >= threshold and looks_like_digit
     left, right = st.columns([3, 2])
     with left:
         st.metric(
@@ -118,7 +122,7 @@ def show_prediction(choice: ModelChoice, image: np.ndarray) -> None:
             delta_color="normal" if sure else "off",
             delta_arrow="off",
         )
-        if not sure:
+        if not sure and looks_like_digit:
             st.caption(
                 t(
                     "draw.best_guess",
@@ -180,8 +184,8 @@ with result_column:
     else:
         state.CURRENT_DRAWING.set(drawing)
         if chosen is not None:
-            digit_notice(chosen, drawing)
-            show_prediction(chosen, drawing)
+            looks_like_digit = digit_notice(chosen, drawing)
+            show_prediction(chosen, drawing, looks_like_digit)
         contribute_drawing(drawing, chosen)  # class members: add it to the class's set
 if drawing is not None and chosen is not None:
     explain_drawing(chosen, drawing)

@@ -29,17 +29,17 @@ def class_names(choice: Any) -> list[str]:
     return [str(name) for name in CLASS_NAMES.get(choice.dataset_name, CLASS_NAMES["mnist"])]
 
 
-def digit_notice(choice: Any, image: np.ndarray) -> None:
-    """A warning above the prediction when the drawing does not look like a digit."""
+def digit_notice(choice: Any, image: np.ndarray) -> bool:
+    """A warning above the prediction when the drawing does not look like a digit; False then."""
     if not DATASETS[choice.dataset_name].handwritten_digits:
-        return  # Fashion-MNIST models: every drawing is "not a digit", the check means nothing
+        return True  # Fashion-MNIST models: every drawing is "not a digit", the check means nothing
     try:
         check = explain.check_digit(choice.network, image)
         probabilities = class_probabilities(choice.network, image)[0]
     except Exception:  # an uploaded model that cannot run here: show_prediction says why
-        return
+        return True
     if check.is_digit:
-        return
+        return True
     best = int(np.argmax(probabilities))
     rule = check.rule
     if rule.calibrated:
@@ -60,6 +60,7 @@ def digit_notice(choice: Any, image: np.ndarray) -> None:
             how=how,
         )
     )
+    return False
 
 
 def show_saliency(network: Any, image: np.ndarray, names: Sequence[str], best: int) -> None:

@@ -548,9 +548,9 @@ def test_browser_sigmoid_preset_shows_diagnostics_map_and_the_finder(page) -> No
     epochs = page.locator(".st-key-b_live_metrics").get_by_test_id("stMetric").first
     expect(epochs).to_contain_text("3 / 3", timeout=300_000)
     wait_for_idle(page)
-    expect(page.get_by_text("Inside the training")).to_be_visible(timeout=60_000)
-    expect(page.get_by_text("Hidden-layer map")).to_be_attached()
-    expect(page.get_by_text("Watch these images")).to_be_attached()
+    expect(page.get_by_text("Inside the training", exact=True)).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Hidden-layer map", exact=True)).to_be_attached()
+    expect(page.get_by_text("Watch these images", exact=True)).to_be_attached()
     page.get_by_role("button", name="Find a learning rate").click()
     suggestion = page.get_by_text(re.compile("Suggested learning rate"))
     expect(suggestion).to_be_attached(timeout=300_000)

@@ -319,6 +319,9 @@ def test_draw_page_says_a_non_digit_does_not_look_like_one(fake_engine, monkeypa
     blob = explain.draw_strokes(explain.NON_DIGIT_SHAPES["E"], 22)
     app = _draw_with(monkeypatch, fake_engine, blob)
     assert any(translate("explain.not_a_digit", "en") in w.value for w in app.warning)
+    # no confident answer under the notice: the metric says "not sure", not a digit
+    prediction = next(m for m in app.metric if m.label == translate("draw.prediction", "en"))
+    assert prediction.value == translate("draw.not_sure", "en")
 
 
 def test_evaluate_page_shows_robustness_and_fgsm(fake_engine, mnist) -> None:
