@@ -151,7 +151,14 @@ def _drawn_parts(run: RunView) -> dict[str, Any]:
         )
         parts = {
             "key": key,
-            "loss": curves_spec(run.history, "loss", title=t("build.chart.loss"), **names),
+            "loss": curves_spec(
+                run.history,
+                "loss",
+                title=t("build.chart.loss"),
+                rate_title=t("runs.rate_changed"),
+                batches=int(run.progress.get("batches", 0)),
+                **names,
+            ),
             "accuracy": curves_spec(
                 run.history, "accuracy", title=t("build.chart.accuracy"), **names
             ),

@@ -63,8 +63,14 @@ def curves_spec(
     train_name: str,
     validation_name: str,
     look: ChartLook = NORMAL_LOOK,
+    rate_title: str | None = None,
+    batches: int = 0,
 ) -> dict[str, Any]:
-    """Train and validation `kind` ("loss" or "accuracy") per epoch, as a Vega-Lite spec."""
+    """Train and validation `kind` ("loss" or "accuracy") per epoch, as a Vega-Lite spec.
+
+    With `rate_title`, a dashed rule marks each learning-rate change the student made while the
+    run trained (the rows' "lr_changes"), where it happened: epoch - 1 + batch / batches.
+    """
     values = []
     for row in history:
         for name, key in ((train_name, kind), (validation_name, f"val_{kind}")):
@@ -75,7 +81,7 @@ def curves_spec(
     # The legend sits inside the plot where the curves seldom go (loss falls, accuracy rises):
     # a legend above the plot costs 60 px of a laptop's height, and the y axis names the chart.
     corner = "bottom-right" if kind == "accuracy" else "top-right"
-    return {
+    chart = {
         # The height is the plot's own: without "fit-x" Streamlit squeezes title, legend and
         # axes into it and leaves a 40-70 px plot.
         "height": look.height,
@@ -119,6 +125,37 @@ def curves_spec(
             ],
         },
     }
+    marks = _rate_change_marks(history, batches) if rate_title else []
+    if not marks:
+        return chart
+    line = {key: chart.pop(key) for key in ("data", "mark", "encoding")}
+    rule = {
+        "data": {"values": marks},
+        "mark": {"type": "rule", "strokeDash": [4, 3], "color": RATE_COLOUR, "strokeWidth": 2},
+        "encoding": {
+            "x": {"field": "at", "type": "quantitative"},
+            "tooltip": [{"field": "text", "type": "nominal", "title": rate_title}],
+        },
+    }
+    return {**chart, "layer": [line, rule]}
+
+
+RATE_COLOUR = "#9467bd"
+
+
+def _rate_change_marks(history: Sequence[dict[str, Any]], batches: int) -> list[dict[str, Any]]:
+    """Where the learning rate was changed by hand: x position and "0.001 → 0.004"."""
+    marks = []
+    for row in history:
+        for change in row.get("lr_changes") or ():
+            fraction = change["batch"] / batches if batches else 0.5
+            marks.append(
+                {
+                    "at": row["epoch"] - 1 + min(fraction, 1.0),
+                    "text": f"{change['from']:g} → {change['to']:g}",
+                }
+            )
+    return marks
 
 
 def comparison_chart(

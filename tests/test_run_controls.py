@@ -73,3 +73,17 @@ def test_continue_a_finished_run(fake_engine) -> None:
 def test_a_run_without_a_model_cannot_continue(fake_engine) -> None:
     app, run = open_with_run(fake_engine, status="failed", history=epoch_rows(1), has_model=False)
     assert not any(b.key == f"b_continue_{run.run_id}" for b in app.button)
+
+
+def test_a_rate_change_is_marked_on_the_loss_curve() -> None:
+    from pages._charts import curves_spec
+
+    rows = epoch_rows(3)
+    rows[1] = {**rows[1], "lr_changes": [{"batch": 5, "from": 0.001, "to": 0.004}]}
+    names = {"epoch_title": "Epoch", "train_name": "train", "validation_name": "validation"}
+    chart = curves_spec(rows, "loss", title="Loss", rate_title="Rate changed", batches=10, **names)
+    line, rule = chart["layer"]
+    assert line["mark"]["type"] == "line" and len(line["data"]["values"]) == 6
+    assert rule["data"]["values"] == [{"at": 1.5, "text": "0.001 → 0.004"}]  # epoch 2, batch 5/10
+    plain = curves_spec(rows[:1], "loss", title="Loss", rate_title="Rate changed", **names)
+    assert "layer" not in plain and plain["mark"]["type"] == "line"

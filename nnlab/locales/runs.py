@@ -25,6 +25,7 @@ TEXTS = {
         "Learning rate {rate} from the next batch on.",
         "다음 배치부터 학습률 {rate}.",
     ),
+    "runs.rate_changed": ("Learning rate changed", "학습률 변경"),
     "runs.more_epochs": ("More epochs", "추가 에포크"),
     "runs.continue": ("Continue training", "이어서 학습"),
     "runs.continue_help": (
