@@ -101,6 +101,7 @@ def _score(
     """Progress toward `target` once the rules are met."""
     if accuracy is None:
         return ChallengeCheck(0.0, "challenge.msg.no_accuracy")
+    # Two decimals, unlike elsewhere: near a target, 97.46 % and 97.5 % must not both read 97.5 %.
     values = {"accuracy": f"{accuracy:.2%}", "target": f"{target:.2%}"}
     reached = accuracy > target if strictly_above else accuracy >= target
     if reached:

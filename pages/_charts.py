@@ -331,7 +331,7 @@ def probability_chart(
             ),
             tooltip=[
                 alt.Tooltip("class:N", title=class_title),
-                alt.Tooltip("probability:Q", format=".2%", title=probability_title),
+                alt.Tooltip("probability:Q", format=PERCENT_D3, title=probability_title),
             ],
         )
         .properties(height=300)
@@ -563,7 +563,7 @@ def class_curves_spec(
                 {"field": "student", "type": "nominal", "title": student_title},
                 {"field": "run", "type": "nominal", "title": run_title},
                 {"field": "epoch", "type": "quantitative", "title": epoch_title},
-                {"field": "value", "type": "quantitative", "title": title, "format": ".2%"},
+                {"field": "value", "type": "quantitative", "title": title, "format": PERCENT_D3},
             ],
         },
     }

@@ -17,6 +17,7 @@ import streamlit as st
 
 from nnlab.drawing import class_probabilities
 from nnlab.evaluation import evaluate_images
+from nnlab.formatting import percent
 from nnlab.registry import DATASETS
 from nnlab.spec import NUM_CLASSES
 from pages import _state as state
@@ -158,7 +159,7 @@ def class_set_evaluation(network: Any, key: Any, images: np.ndarray, labels: np.
 
 
 def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2%}"
+    return percent(value)
 
 
 def class_handwriting_section(choice: Any, mnist_evaluation: Any) -> None:

@@ -14,15 +14,19 @@ from pages._common import t
 from pages._data import source_summary
 
 TUTORIALS = ("000", "001", "002", "003", "004")
+CARD_WIDTH = 210  # pixels: the longest page name in either language fits on one line
 
 
 def _page_links() -> None:
     st.subheader(t("home.pages"))
     pages = [entry for entry in PAGES if entry.file is not None and entry.in_menu]
-    for column, entry in zip(st.columns(len(pages)), pages, strict=True):
-        with column.container(border=True, height="stretch"):
-            st.page_link(entry.file, label=f"**{t(entry.title_key)}**", icon=entry.icon)
-            st.caption(t(f"home.page.{entry.key}"))
+    # Cards of a fixed width that wrap: five in a row on a laptop, two or three on a tablet,
+    # never squeezed until "Build & Train" is cut.
+    with st.container(horizontal=True, wrap=True, gap="small"):
+        for entry in pages:
+            with st.container(border=True, width=CARD_WIDTH, height="stretch"):
+                st.page_link(entry.file, label=f"**{t(entry.title_key)}**", icon=entry.icon)
+                st.caption(t(f"home.page.{entry.key}"))
 
 
 def _data_sources() -> None:

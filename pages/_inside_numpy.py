@@ -13,6 +13,7 @@ import streamlit as st
 from nnlab import inside
 from nnlab.datasets import CLASS_NAMES, load_dataset
 from nnlab.drawing import model_inputs
+from nnlab.formatting import percent
 from nnlab.numpy_net import (
     batch_inference,
     dense_layers_of,
@@ -134,7 +135,7 @@ def show_numpy(choice: ModelChoice, image: np.ndarray, test_index: int | None) -
         st.success(
             t(
                 "inside.batch_result",
-                accuracy=f"{result.accuracy:.2%}",
+                accuracy=percent(result.accuracy),
                 correct=f"{result.correct:,}",
                 total=f"{result.total:,}",
                 seconds=f"{result.seconds:.2f}",
