@@ -74,7 +74,8 @@ def _expect_finished(student, epochs: int, timeout_ms: int = 240_000) -> None:
     metrics = student.locator(".st-key-b_live_metrics").get_by_test_id("stMetric").first
     expect(metrics).to_contain_text(f"{epochs} / {epochs}")
     # The run's own label and the settings the page shows after it: RMSprop, as the link set.
-    expect(student.locator("strong", has_text="RMSprop").first).to_be_visible()
+    label = student.locator(".st-key-b_live_column strong", has_text="RMSprop").first
+    expect(label).to_be_visible()
     optimizer = student.get_by_test_id("stSelectbox").filter(has_text="Optimizer")
     expect(optimizer).to_match_aria_snapshot('- combobox "Optimizer": RMSprop')
 

@@ -25,14 +25,14 @@ def test_pause_change_the_rate_resume_stop_and_continue(page) -> None:
 
     status.get_by_role("button", name="Pause").click()
     expect(status.get_by_text(re.compile("Paused after epoch"))).to_be_visible(timeout=60_000)
-    held = epochs.inner_text()
+    held = epochs.text_content()
     expect(status.get_by_role("button", name="Resume")).to_be_visible()
     # While paused the run stays where it is: the epoch count does not move between refreshes.
     wait_for_idle(page)
     expect(epochs).to_have_text(held)
 
     status.get_by_role("button", name="Learning rate").click()
-    rate = page.get_by_role("dialog").get_by_label("Learning rate")
+    rate = page.get_by_role("dialog").get_by_role("spinbutton", name="Learning rate")
     rate.fill("0.5")
     rate.press("Enter")
     page.get_by_role("dialog").get_by_role("button", name="Use this rate").click()
