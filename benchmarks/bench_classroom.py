@@ -41,8 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib
 
-PRESET_LINK = "/build_and_train?preset=t004_relu100&n=6000&ep=3&lang=en"
-EPOCHS = 3
+PRESET_KEY, PRESET_IMAGES, EPOCHS = "t004_relu100", 6000, 3
+PRESET_LINK = f"/build_and_train?preset={PRESET_KEY}&n={PRESET_IMAGES}&ep={EPOCHS}&lang=en"
 OPEN_AT_ONCE = 5
 STUDENT_BROWSER_NICE = 19  # the class's browsers stand for the students' own machines
 LOG_DIR = benchlib.OUT_DIR
@@ -389,6 +389,67 @@ async def steady_window(
     }
 
 
+def class_of_students(home: Path, pages: list) -> tuple[object, str, str]:
+    """A class in the server's store with every student's lab as a member (as joining does).
+
+    Returns (ClassStore, class id, teacher key). The labs come from the pages' addresses
+    (`lab=`, which the app keeps on every page)."""
+    from urllib.parse import parse_qs, urlparse
+
+    from nnlab.classes import ClassStore
+    from nnlab.presets import PRESETS
+    from nnlab.store import Store, sqlite_url
+
+    classes = ClassStore(Store(sqlite_url(home / "nnlab.sqlite3")))
+    # The class starts from the link's own settings, so joining changes nothing the students train.
+    spec = PRESETS[PRESET_KEY].spec.replace(train_size=PRESET_IMAGES, epochs=EPOCHS)
+    info, teacher_key = classes.create_class(
+        "Benchmark class", spec, preset_key=PRESET_KEY, capacity=100
+    )
+    for number, page in enumerate(pages, start=1):
+        lab = parse_qs(urlparse(page.url).query).get("lab", [None])[0]
+        if lab:
+            classes.join(info.join_code, lab, f"Student {number}")
+    return classes, info.class_id, teacher_key
+
+
+def board_refresh_ms(classes, class_id: str) -> float:
+    """CPU milliseconds of what one board refresh asks of the store and nnlab (uncached)."""
+    from nnlab.classes import leaderboard_entries
+
+    started = time.thread_time()
+    board = classes.board(class_id, max_age_s=0.0)
+    leaderboard_entries(board.runs, board.info.challenge_key)
+    return 1000 * (time.thread_time() - started)
+
+
+async def reopen(page, gate: asyncio.Semaphore, deadline_s: float = 90) -> None:
+    """Reload a student's page (now a class member's) until Train is enabled again."""
+    from playwright.async_api import expect
+
+    async with gate:
+        await page.reload(timeout=deadline_s * 1000)
+        await expect(page.locator(benchlib.IDLE)).to_be_attached(timeout=deadline_s * 1000)
+        train = page.get_by_role("button", name="Train", exact=True)
+        await expect(train).to_be_enabled(timeout=deadline_s * 1000)
+
+
+async def watch_board(browser, url: str, teacher_key: str, classes, class_id: str, done):
+    """The teacher's board open on a projector during the class; the board's refresh costs."""
+    context = await browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = await context.new_page()
+    costs: list[float] = []
+    try:
+        await page.goto(f"{url}/class_board?class_key={teacher_key}", timeout=90_000)
+        while not done.is_set():
+            costs.append(await asyncio.to_thread(board_refresh_ms, classes, class_id))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), timeout=3.0)  # the board's own interval
+    finally:
+        await context.close()
+    return costs
+
+
 async def settle(server_pid: int, quiet_s: float = 3.0, deadline_s: float = 30.0) -> None:
     """Wait until the server and workers used < 10 % of a core for `quiet_s` (bounded)."""
     deadline = time.monotonic() + deadline_s
@@ -455,6 +516,14 @@ async def one_class(browser, late_browser, students_n: int, args: argparse.Names
         ]
         if not students:
             raise RuntimeError("no student's page opened")
+        classes, class_id, teacher_key = class_of_students(home, [s.page for s in students])
+        # Members now: each page loads the class (banner, locks) before the clicks, as a
+        # student who joined would see it.
+        await asyncio.gather(*(reopen(s.page, gate) for s in students))
+        class_done = asyncio.Event()
+        board_task = asyncio.create_task(
+            watch_board(browser, url, teacher_key, classes, class_id, class_done)
+        )
         sampler = Sampler(pid, url)
         sampler.start()
         try:
@@ -467,6 +536,15 @@ async def one_class(browser, late_browser, students_n: int, args: argparse.Names
             steady_task = asyncio.create_task(steady_window(sampler, students, args.late_delay_s))
             await asyncio.gather(*(follow_run(s, deadline_s) for s in students))
             result["steady"] = await steady_task
+            class_done.set()
+            costs = sorted(await board_task)
+            result["board"] = {
+                "members": len(classes.members(class_id)),
+                "runs": len(classes.board(class_id, max_age_s=0.0).runs),
+                "refreshes": len(costs),
+                "median_ms": statistics.median(costs) if costs else float("nan"),
+                "max_ms": costs[-1] if costs else float("nan"),
+            }
             sampler.sample_once()
             cpu_after = sampler.cpu_seconds()
             class_ended = time.perf_counter()
@@ -655,6 +733,15 @@ def table_rows(results: list[dict]) -> list[list[str]]:
             f"<= {SERVER_CPU_PER_REFRESH_GOAL_MS:.0f}",
         ),
         row(
+            "class board: one refresh's store read + leaderboard, CPU median / max (ms)",
+            lambda r: (
+                f"{_fmt(r['board']['median_ms'])} / {_fmt(r['board']['max_ms'])} "
+                f"({r['board']['members']} students, {r['board']['runs']} runs)"
+                if "board" in r
+                else "–"
+            ),
+        ),
+        row(
             "late student: home page usable (s)",
             lambda r: f"{_fmt(r['late']['home_s'])} ({_verdict(late_ok(r))})",
             f"<= {LATE_PAGE_GOAL_S:.0f}",
@@ -764,6 +851,10 @@ second Chromium of normal priority; the class's Chromium runs at nice {STUDENT_B
 scheduling autogroup too (Playwright starts it in a session of its own, and the kernel gives each
 session's group an equal share whatever the processes' nice), since on a real class the students'
 browsers run on their own machines, not on the server's 2 cores.
+The students' labs are made members of a class (as joining does) and the teacher's class board
+stays open during the class (1920x1080, in the class's browser); every 3 s the benchmark also
+times, in its own process on the same store, what one board refresh asks of the store and nnlab
+(the uncached read of every member's runs and epochs, and the leaderboard).
 Memory is PSS (`/proc/PID/smaps_rollup`) of the server plus its spawn workers, sampled every
 0.5 s; CPU is utime + stime (`/proc/PID/stat`, largest value seen per process, so replaced
 workers count) between the clicks and the last run's end. Training share = worker CPU / (worker
