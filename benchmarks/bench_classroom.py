@@ -295,7 +295,9 @@ async def follow_run(student: Student, deadline_s: float) -> None:
 async def press_train(student: Student) -> None:
     """Click Train; the clock starts as the click is issued."""
     student.clicked_at = time.perf_counter()
-    await student.page.get_by_role("button", name="Train", exact=True).click(timeout=30_000)
+    # A long timeout: the click lands at once, but Playwright then waits for the page's reaction,
+    # and the class's browser runs at the lowest priority while the workers train.
+    await student.page.get_by_role("button", name="Train", exact=True).click(timeout=180_000)
 
 
 async def late_student(browser, url: str, delay_s: float, deadline_s: float) -> dict:
@@ -434,13 +436,21 @@ async def reopen(page, gate: asyncio.Semaphore, deadline_s: float = 90) -> None:
         await expect(train).to_be_enabled(timeout=deadline_s * 1000)
 
 
-async def watch_board(browser, url: str, teacher_key: str, classes, class_id: str, done):
-    """The teacher's board open on a projector during the class; the board's refresh costs."""
+async def open_board(browser, url: str, teacher_key: str):
+    """The teacher's board on a projector (1920x1080), opened before the class presses Train."""
+    from playwright.async_api import expect
+
     context = await browser.new_context(viewport={"width": 1920, "height": 1080})
     page = await context.new_page()
+    await page.goto(f"{url}/class_board?class_key={teacher_key}", timeout=90_000)
+    await expect(page.locator(benchlib.IDLE)).to_be_attached(timeout=90_000)
+    return context
+
+
+async def watch_board(context, classes, class_id: str, done) -> list[float]:
+    """While the board stays open: every 3 s, what one refresh costs (see board_refresh_ms)."""
     costs: list[float] = []
     try:
-        await page.goto(f"{url}/class_board?class_key={teacher_key}", timeout=90_000)
         while not done.is_set():
             costs.append(await asyncio.to_thread(board_refresh_ms, classes, class_id))
             with contextlib.suppress(TimeoutError):
@@ -521,9 +531,8 @@ async def one_class(browser, late_browser, students_n: int, args: argparse.Names
         # student who joined would see it.
         await asyncio.gather(*(reopen(s.page, gate) for s in students))
         class_done = asyncio.Event()
-        board_task = asyncio.create_task(
-            watch_board(browser, url, teacher_key, classes, class_id, class_done)
-        )
+        board_context = await open_board(browser, url, teacher_key)
+        board_task = asyncio.create_task(watch_board(board_context, classes, class_id, class_done))
         sampler = Sampler(pid, url)
         sampler.start()
         try:
