@@ -41,7 +41,7 @@ from typing import Any
 from nnlab.model_io import LoadedNetwork
 from nnlab.spec import RunSpec
 from nnlab.training import describe_spec
-from nnlab.worker import worker_main
+from nnlab.worker import resident_mb, worker_main
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,9 @@ SERVER_RESTARTED = "The server restarted while this run was queued or training."
 DEFAULT_LAB_MAX_AGE_DAYS = 30.0
 DEFAULT_WORKER_IDLE_S = 60.0  # a worker with nothing to do this long exits (memory goes back)
 MIN_WARM_WORKERS = 1  # kept started when idle, so the next Train needs no TensorFlow import
+# The warm worker is swapped for a fresh one once idle if it grew this much past its size after
+# its first job: TensorFlow keeps what it used, so a class would leave its memory behind.
+RECYCLE_GROWTH_MB = 100.0
 _SPAWN_LOCK = threading.Lock()
 
 
@@ -437,6 +440,7 @@ class _Worker:
     ready: bool = False
     retiring: bool = False
     idle_since: float = 0.0  # monotonic time it last became free (for retiring idle workers)
+    baseline_mb: float | None = None  # resident memory after its first job
     # Pages (pause, a new rate), the dispatcher and shutdown all write to the pipe: one at a time.
     send_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -1062,11 +1066,20 @@ class Engine:
         now = time.monotonic()
         warm = [w for w in self._workers if not w.retiring]
         idle = [w for w in warm if w.ready and w.job is None]
-        retire = [w for w in idle if now - w.idle_since >= self.worker_idle_s]
-        retire = retire[: max(0, len(warm) - MIN_WARM_WORKERS)]
+        long_idle = [w for w in idle if now - w.idle_since >= self.worker_idle_s]
+        retire = long_idle[: max(0, len(warm) - MIN_WARM_WORKERS)]
+        # The one kept warm goes too when training grew it: _worker_exited starts a fresh one.
+        retire += [w for w in long_idle if w not in retire and self._grown(w)]
         for worker in retire:
             worker.retiring = True
         return [(worker, None) for worker in retire]
+
+    @staticmethod
+    def _grown(worker: _Worker) -> bool:
+        """Whether the worker holds RECYCLE_GROWTH_MB more than after its first job."""
+        if worker.baseline_mb is None or not worker.process.pid:
+            return False
+        return resident_mb(worker.process.pid) - worker.baseline_mb > RECYCLE_GROWTH_MB
 
     def _send(self, worker: _Worker, message: Any) -> None:
         # A dead worker refuses the message: the reader sees its exit and fails the job.
@@ -1233,6 +1246,8 @@ class Engine:
                 self.worker_start_seconds.append(time.monotonic() - worker.started_at)
                 return
             job_no, payload = event[1], event[2]
+            if kind in ("done", "task_done") and worker.baseline_mb is None and worker.process.pid:
+                worker.baseline_mb = resident_mb(worker.process.pid)
             job = worker.job
             if job is None or job.job_no != job_no:
                 return  # an event of a job this engine no longer follows

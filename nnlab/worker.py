@@ -32,10 +32,10 @@ PROGRESS_INTERVAL_S = 0.25
 REFERENCE_IMAGES = 100
 
 
-def resident_mb() -> float:
-    """This process's resident memory in MB, from /proc/self/statm (0 where it does not exist)."""
+def resident_mb(pid: int | None = None) -> float:
+    """A process's resident memory in MB (this one by default), from /proc (0 where absent)."""
     try:
-        with open("/proc/self/statm") as statm:
+        with open(f"/proc/{pid or 'self'}/statm") as statm:
             pages = int(statm.read().split()[1])
     except (OSError, ValueError, IndexError):
         return 0.0

@@ -563,3 +563,34 @@ def test_idle_workers_exit_but_one_stays_warm(tmp_path) -> None:
     finally:
         idle_engine.shutdown()
         store.close()
+
+
+@pytest.mark.slow
+def test_a_grown_warm_worker_is_swapped_for_a_fresh_one(tmp_path, monkeypatch) -> None:
+    """The one worker kept warm gives its memory back too, once idle, if training grew it."""
+    from nnlab import engine as engine_module
+    from nnlab.store import Store, sqlite_url
+
+    store = Store(sqlite_url(tmp_path / "runs.sqlite3"))
+    warm_engine = Engine(store, workers=1, prestart_workers=1)
+    try:
+        wait_until(lambda: len(warm_engine.worker_start_seconds) == 1, 180, "worker ready")
+        first = wait_ended(warm_engine, warm_engine.submit("lab-grow", tiny_spec()))
+        assert first.status == "finished", first.error
+        [trained_by] = warm_engine.worker_pids()
+        # Any growth past its size after the first job counts here: a second run grows it.
+        monkeypatch.setattr(engine_module, "RECYCLE_GROWTH_MB", -1.0)
+        second = wait_ended(warm_engine, warm_engine.submit("lab-grow", tiny_spec(seed=2)))
+        assert second.status == "finished", second.error
+        warm_engine.worker_idle_s = 1.0
+        wait_until(
+            lambda: warm_engine.worker_pids() and warm_engine.worker_pids() != [trained_by],
+            120,
+            "a fresh warm worker",
+        )
+        assert len(warm_engine.worker_pids()) == 1
+        third = wait_ended(warm_engine, warm_engine.submit("lab-grow", tiny_spec(seed=3)))
+        assert third.status == "finished", third.error
+    finally:
+        warm_engine.shutdown()
+        store.close()
