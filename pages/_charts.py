@@ -54,6 +54,27 @@ def vega_config(look: ChartLook) -> dict[str, Any]:
     }
 
 
+def epoch_axis(epoch_title: str) -> dict[str, Any]:
+    """The x encoding of every per-epoch chart: whole epochs."""
+    return {
+        "field": "epoch",
+        "type": "quantitative",
+        "title": epoch_title,
+        "axis": {"tickMinStep": 1, "format": "d"},
+    }
+
+
+def value_axis(title: str, number_format: str) -> dict[str, Any]:
+    """The y encoding of a per-epoch curve's "value" field, not forced to start at zero."""
+    return {
+        "field": "value",
+        "type": "quantitative",
+        "title": title,
+        "scale": {"zero": False},
+        "axis": {"format": number_format},
+    }
+
+
 def curves_spec(
     history: Sequence[dict[str, float]],
     kind: str,
@@ -90,19 +111,8 @@ def curves_spec(
         "data": {"values": values},
         "mark": {"type": "line", "point": True},
         "encoding": {
-            "x": {
-                "field": "epoch",
-                "type": "quantitative",
-                "title": epoch_title,
-                "axis": {"tickMinStep": 1, "format": "d"},
-            },
-            "y": {
-                "field": "value",
-                "type": "quantitative",
-                "title": title,
-                "scale": {"zero": False},
-                "axis": {"format": number_format},
-            },
+            "x": epoch_axis(epoch_title),
+            "y": value_axis(title, number_format),
             "color": {
                 "field": "data",
                 "type": "nominal",
@@ -523,19 +533,8 @@ def class_curves_spec(
         "data": {"values": list(rows)},
         "mark": {"type": "line", "point": {"size": 60}, "strokeWidth": 3},
         "encoding": {
-            "x": {
-                "field": "epoch",
-                "type": "quantitative",
-                "title": epoch_title,
-                "axis": {"tickMinStep": 1, "format": "d"},
-            },
-            "y": {
-                "field": "value",
-                "type": "quantitative",
-                "title": title,
-                "scale": {"zero": False},
-                "axis": {"format": ".0%"},
-            },
+            "x": epoch_axis(epoch_title),
+            "y": value_axis(title, ".0%"),
             "color": {
                 "field": "student",
                 "type": "nominal",

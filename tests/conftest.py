@@ -224,3 +224,36 @@ def page(browser, streamlit_server):
     browser_page.base_url = streamlit_server  # type: ignore[attr-defined]
     yield browser_page
     context.close()
+
+
+# --- class mode: shared by test_class_join.py and test_class_locks.py -----------------------
+
+
+@pytest.fixture
+def app_py_runs_every_time(monkeypatch):
+    """Run app.py on every AppTest run, as the server does once it left pages/ directory mode.
+
+    AppTest resets Streamlit to that mode before each run, so a second run would execute the
+    page file alone: no join link, no class lookup, no locks from app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def classes(fake_engine, tmp_path):
+    """A real class store (SQLite in a temporary folder) behind the fake engine."""
+    from nnlab.classes import class_store
+    from nnlab.store import Store, sqlite_url
+
+    store = Store(sqlite_url(tmp_path / "classes.sqlite3"))
+    fake_engine.store = store
+    yield class_store(store)
+    store.close()

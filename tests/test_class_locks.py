@@ -12,11 +12,13 @@ from helpers import app_test
 
 from nnlab import RunSpec
 from nnlab.challenges import CHALLENGES
-from nnlab.classes import class_store
 from nnlab.locks import Locks, apply_locks, broken_locks
 from nnlab.presets import PRESETS
 from nnlab.spec import LayerSpec
-from nnlab.store import Store, new_lab_id, sqlite_url
+from nnlab.store import new_lab_id
+
+# app.py on every AppTest run, and a real class store: fixtures in conftest.py.
+pytestmark = pytest.mark.usefixtures("app_py_runs_every_time")
 
 BUILD = "pages/1_build_and_train.py"
 CLASSROOM = "pages/5_classroom.py"
@@ -32,33 +34,6 @@ CLASS_SPEC = RunSpec(
     epochs=3,
     batch_size=25,
 )
-
-
-@pytest.fixture(autouse=True)
-def app_py_runs_every_time(monkeypatch):
-    """Run app.py on every AppTest run, as the server does once it left pages/ directory mode.
-
-    AppTest resets Streamlit to that mode before each run, so a second run would execute the
-    page file alone: no join link, no class lookup, no locks from app.py.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
-@pytest.fixture
-def classes(fake_engine, tmp_path):
-    """A real class store (SQLite in a temporary folder) behind the fake engine."""
-    store = Store(sqlite_url(tmp_path / "classes.sqlite3"))
-    fake_engine.store = store
-    yield class_store(store)
-    store.close()
 
 
 @pytest.fixture
