@@ -5,8 +5,9 @@ after every script run while keras is imported, which starves training). Runs tr
 processes (`nnlab.worker`, spawn start method); this module only keeps the queue, reads the
 workers' events on a background thread and writes them to the store.
 
-- Workers start once and are reused; one exits after `runs_per_worker` jobs or above a memory
-  mark and a fresh one replaces it. Their number comes from the CPUs this process may really
+- Workers start once and are reused; one exits above a memory mark, or after `runs_per_worker`
+  jobs once no run is waiting (starting TensorFlow anew mid-class would cost the class a core for
+  seconds), and a fresh one replaces it. Their number comes from the CPUs this process may really
   use (`cpu_budget`); each caps TensorFlow's threads so workers x threads fits in them.
 - Fair queue: the next run goes to the lab with the fewest runs training, then the lab served
   longest ago, then the oldest run. Queued runs of a lab nobody has watched for
@@ -441,6 +442,7 @@ class _Worker:
     retiring: bool = False
     idle_since: float = 0.0  # monotonic time it last became free (for retiring idle workers)
     baseline_mb: float | None = None  # resident memory after its first job
+    jobs_done: int = 0
     # Pages (pause, a new rate), the dispatcher and shutdown all write to the pipe: one at a time.
     send_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -1042,7 +1044,6 @@ class Engine:
                 child_end,
                 stop_value,
                 self.threads_per_worker,
-                self.runs_per_worker,
                 self.worker_memory_mb,
             ),
             name=f"nnlab-worker-{index}",
@@ -1060,7 +1061,8 @@ class Engine:
         return worker
 
     def _retire_idle_workers(self) -> list[tuple[_Worker, Any]]:
-        """Let workers idle for worker_idle_s exit (one stays warm), so memory goes back."""
+        """Let workers idle for worker_idle_s exit (one stays warm), so memory goes back; and,
+        with nothing waiting, those that served runs_per_worker jobs (a fresh one replaces them)."""
         if self._queue or self._load_requests:
             return []
         now = time.monotonic()
@@ -1068,6 +1070,7 @@ class Engine:
         idle = [w for w in warm if w.ready and w.job is None]
         long_idle = [w for w in idle if now - w.idle_since >= self.worker_idle_s]
         retire = long_idle[: max(0, len(warm) - MIN_WARM_WORKERS)]
+        retire += [w for w in idle if w not in retire and w.jobs_done >= self.runs_per_worker]
         # The one kept warm goes too when training grew it: _worker_exited starts a fresh one.
         retire += [w for w in long_idle if w not in retire and self._grown(w)]
         for worker in retire:
@@ -1246,8 +1249,10 @@ class Engine:
                 self.worker_start_seconds.append(time.monotonic() - worker.started_at)
                 return
             job_no, payload = event[1], event[2]
-            if kind in ("done", "task_done") and worker.baseline_mb is None and worker.process.pid:
-                worker.baseline_mb = resident_mb(worker.process.pid)
+            if kind in ("done", "task_done"):
+                worker.jobs_done += 1
+                if worker.baseline_mb is None and worker.process.pid:
+                    worker.baseline_mb = resident_mb(worker.process.pid)
             job = worker.job
             if job is None or job.job_no != job_no:
                 return  # an event of a job this engine no longer follows

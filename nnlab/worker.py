@@ -14,9 +14,10 @@ breaks for the worker that died, and the engine waits on pipes and process senti
 Every worker caps TensorFlow at the same number of threads, so a spec gives the same history on
 any of them (the last bits of a conv layer's loss depend on how many threads split a batch).
 
-A worker serves jobs one at a time and exits after `runs_per_worker` jobs or once its resident
-memory passes `memory_mb`: TensorFlow keeps memory it has used, so a fresh process is the only
-way to give it back. Data sets are loaded once per worker (`nnlab.datasets` caches them).
+A worker serves jobs one at a time and exits once its resident memory passes `memory_mb`, or
+when the engine sends None (it retires workers that served `runs_per_worker` jobs once the queue
+is empty, not mid-class): TensorFlow keeps memory it has used, so a fresh process is the only way
+to give it back. Data sets are loaded once per worker (`nnlab.datasets` caches them).
 """
 
 from __future__ import annotations
@@ -266,17 +267,15 @@ def worker_main(
     connection: Any,
     stop_value: Any,
     threads: int = 1,
-    runs_per_worker: int = 20,
     memory_mb: float = 1500.0,
 ) -> None:
-    """Serve jobs from `connection` until told to exit, after `runs_per_worker` jobs or memory."""
+    """Serve jobs from `connection` until told to exit (None) or past `memory_mb` after a job."""
     started = time.monotonic()
     lower_priority()
     limit_threads(max(1, threads))
     import keras  # noqa: F401  (paid once here, not during the first student's run)
 
     connection.send(("ready", os.getpid(), time.monotonic() - started))
-    jobs_done = 0
     while True:
         try:
             job = connection.recv()
@@ -294,9 +293,8 @@ def worker_main(
         else:
             event, payload = _load_model_job(*arguments)
             event = "task_done"
-        jobs_done += 1
         # Decided before the reply, so the engine never hands a job to a worker that is leaving.
-        retire = jobs_done >= runs_per_worker or resident_mb() > memory_mb or exit_after_job
+        retire = resident_mb() > memory_mb or exit_after_job
         payload["retire"] = retire
         try:
             connection.send((event, job_no, payload))

@@ -71,7 +71,14 @@ def spec_field(
     locked: bool | None = None,
     on_change: Callable[[], None] | None = None,
 ) -> Any:
-    """Draw one spec field as its widget (None when a teacher hid it) and return its value."""
+    """Draw one spec field as its widget (None when a teacher hid it) and return its value.
+
+    The widget's default is the value its key holds. Streamlit sends a widget's value to the
+    browser only in the run that changed it; a browser that drops a widget's state (its element
+    replaced for a moment during a rerun) mounts it again at the default and sends that back. With
+    the first option or the minimum as default, settings fell to SGD or the smallest value between
+    runs without the student touching them (issue 13).
+    """
     if owner is RunSpec and is_hidden(name):
         return None
     meta = metadata(owner, name)
@@ -83,17 +90,23 @@ def spec_field(
         "on_change": on_change,
     }
     widget = meta.get("widget")
+    current = st.session_state.get(key)
     if meta["kind"] == "choice" or widget == "select":
         labels = _choice_labels(name)
         options = field_choices(name) if meta["kind"] == "choice" else tuple(labels)
         draw = {"segmented": where.segmented_control, "radio": where.radio}.get(widget)
         if widget == "segmented":
-            common["required"] = True
+            common.update(required=True, default=current if current in options else None)
+        else:
+            common["index"] = options.index(current) if current in options else 0
         return (draw or where.selectbox)(
             options=options, format_func=lambda value: labels.get(value, str(value)), **common
         )
     if meta["kind"] == "bool":
-        return where.checkbox(**common)
+        return where.checkbox(value=bool(current), **common)
+    number = {"int": int, "float": float}.get(meta["kind"], float)
+    if current is not None:
+        common["value"] = number(current)
     if widget == "slider":
         low = meta["min"] + meta["step"] if meta.get("min_open") else meta["min"]
         return where.slider(min_value=low, max_value=meta["max"], step=meta["step"], **common)
@@ -121,7 +134,13 @@ def _switch(field_name: str, name: str) -> bool:
     """The toggle build.<name> that turns a setting's widget on or off (both follow its lock)."""
     help_key = "build.help.train_size" if name == "use_all_images" else f"build.help.{name}"
     key = keys.PREFIX + name
-    return st.toggle(t(f"build.{name}"), key=key, disabled=is_locked(field_name), help=t(help_key))
+    return st.toggle(
+        t(f"build.{name}"),
+        value=bool(st.session_state.get(key)),  # see spec_field: the value it holds, as default
+        key=key,
+        disabled=is_locked(field_name),
+        help=t(help_key),
+    )
 
 
 def data_controls() -> None:

@@ -114,12 +114,14 @@ def pick_model(widget_key: str, include_default: bool = True) -> ModelChoice | N
     if not choices:
         return None
     keys = [choice.key for choice in choices]
-    active = f"run:{state.ACTIVE_RUN_ID.peek()}"
-    index = keys.index(active) if active in keys else 0
     by_key = {choice.key: choice for choice in choices}
     pending = state.PENDING_PICK.pop()
     if pending in by_key:
         st.session_state[widget_key] = pending  # a model just uploaded: show it at once
+    # The default is the model already picked (else the watched run's): a browser that mounts
+    # the box afresh starts from the default (see pages/_build_controls.py, spec_field).
+    active = st.session_state.get(widget_key) or f"run:{state.ACTIVE_RUN_ID.peek()}"
+    index = keys.index(active) if active in keys else 0
     chosen_key = st.selectbox(
         t("models.pick"),
         keys,

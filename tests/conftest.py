@@ -36,7 +36,7 @@ if str(REPO_ROOT) not in sys.path:
 from helpers import TinyData, tiny_mnist  # noqa: E402  (needs the repository on sys.path)
 
 # --- test lanes ----------------------------------------------------------------------------------
-# `python -m pytest -m "not slow and not browser"` is the fast lane. A test that starts Chromium
+# `python -m pytest -m "not slow and not browser" -n 2` is the fast lane. A test that starts Chromium
 # or an app server is a browser test whatever its module declares, so the lane can never start one.
 BROWSER_FIXTURES = frozenset({"browser", "page", "streamlit_server"})
 
@@ -47,6 +47,32 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """When a browser test fails, keep what every open page showed (before teardown closes them).
+
+    CI prints only text: each page's address and visible text go into the report; full-page
+    screenshots go to tests/.screenshots/failed/ for a local run.
+    """
+    outcome = yield
+    report = outcome.get_result()
+    launched = getattr(item, "funcargs", {}).get("browser")
+    if report.when != "call" or not report.failed or launched is None:
+        return
+    from helpers import SCREENSHOT_DIR
+
+    folder = SCREENSHOT_DIR / "failed"
+    folder.mkdir(parents=True, exist_ok=True)
+    pages = [open_page for context in launched.contexts for open_page in context.pages]
+    for number, open_page in enumerate(pages, start=1):
+        with contextlib.suppress(Exception):  # a crashed page must not hide the real failure
+            open_page.screenshot(path=str(folder / f"{item.name}-{number}.png"), full_page=True)
+            text = open_page.locator("section.stMain").inner_text(timeout=5_000)
+            item.add_report_section(
+                "call", f"page {number} {open_page.url}", text[:6_000] or "(no text)"
+            )
 
 
 @pytest.fixture(scope="session")

@@ -68,6 +68,19 @@ def _prediction(page):
     return page.get_by_test_id("stMetric").filter(has_text="Prediction")
 
 
+def _expect_settled_prediction(page, value: str | re.Pattern) -> None:
+    """The canvas's latest drawing is answered: one Prediction metric (no stale copy of the
+    previous run's still on screen) showing `value`, and no script run in progress."""
+    from playwright.sync_api import expect
+
+    metric = _prediction(page)
+    expect(metric).to_have_count(1)
+    expect(metric.get_by_test_id("stMetricValue")).to_have_text(value)
+    wait_for_idle(page)
+    expect(metric).to_have_count(1)
+    expect(metric.get_by_test_id("stMetricValue")).to_have_text(value)
+
+
 def test_draw_one_and_zero_and_seven(page) -> None:
     from playwright.sync_api import expect
 
@@ -102,18 +115,13 @@ def test_draw_one_and_zero_and_seven(page) -> None:
 
 
 def test_undo_takes_back_the_last_stroke(page) -> None:
-    from playwright.sync_api import expect
-
     _open_draw_page(page)
     _stroke(page, [(0.5, 0.15), (0.5, 0.85)])
-    wait_for_idle(page)
-    expect(_prediction(page).get_by_test_id("stMetricValue")).to_have_text("1")
+    _expect_settled_prediction(page, "1")
     _stroke(page, [(0.15, 0.5), (0.85, 0.5)])  # a cross: no longer a "1"
-    wait_for_idle(page)
-    expect(_prediction(page).get_by_test_id("stMetricValue")).not_to_have_text("1")
+    _expect_settled_prediction(page, re.compile(r"^(?!1$)"))
     page.get_by_role("button", name="Undo").click()
-    wait_for_idle(page)
-    expect(_prediction(page).get_by_test_id("stMetricValue")).to_have_text("1")
+    _expect_settled_prediction(page, "1")
 
 
 def test_bad_model_upload_leaves_the_page_usable(page, tmp_path) -> None:

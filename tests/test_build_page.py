@@ -93,6 +93,41 @@ def test_preset_loads_into_the_widgets() -> None:
     assert any("Settings from the preset" in caption.value for caption in app.caption)
 
 
+def _widget_default_and_value(widget) -> tuple[object, object]:
+    """What a browser mounting `widget` afresh would show (its proto's default), and its value."""
+    default = widget.proto.default
+    if widget.proto.DESCRIPTOR.name in ("Selectbox", "Radio"):
+        return default, widget.index
+    if widget.proto.DESCRIPTOR.name == "ButtonGroup":
+        return list(default), [widget.options.index(widget.format_func(widget.value))]
+    if widget.proto.DESCRIPTOR.name == "Slider":
+        return list(default), [widget.value]
+    return default, widget.value
+
+
+def test_every_setting_s_widget_defaults_to_the_value_it_holds() -> None:
+    # Streamlit sends a widget's value to the browser only in the run that changed it; a browser
+    # that mounts the widget again later starts from the proto's default and sends that back.
+    # Settings with the first option or the minimum as default fell to SGD, 1 epoch or the
+    # smallest training size between runs (issue 13); the default must be the value held.
+    app = open_build()
+    app.button(key="b_preset_t004_dropout_early_stopping").click().run()
+    app.toggle(key="build.use_all_images").set_value(False).run()
+    app.number_input(key="build.train_size").set_value(2_500).run()
+    app.run()  # a run that changed nothing: no widget carries its value any more
+    checked = {}
+    for kind in ("selectbox", "radio", "number_input", "slider", "checkbox", "toggle"):
+        for widget in getattr(app, kind):
+            if (widget.key or "").startswith("build."):
+                checked[widget.key] = _widget_default_and_value(widget)
+    dataset = app.get("button_group")[0]
+    checked[dataset.key] = (list(dataset.proto.default), [1])  # Fashion-MNIST, the second
+    assert {"build.optimizer", "build.train_size", "build.epochs", "build.dataset"} <= set(checked)
+    assert app.session_state["build.optimizer"] == "adam"
+    wrong = {key: pair for key, pair in checked.items() if pair[0] != pair[1]}
+    assert not wrong, f"widgets whose browser default differs from their value: {wrong}"
+
+
 def test_pending_spec_from_a_share_link_is_loaded() -> None:
     app = app_test()
     app.run()

@@ -566,6 +566,36 @@ def test_idle_workers_exit_but_one_stays_warm(tmp_path) -> None:
 
 
 @pytest.mark.slow
+def test_a_worker_past_its_run_count_serves_the_queue_first_then_is_replaced(tmp_path) -> None:
+    """runs_per_worker retires a worker only once nothing waits: a new TensorFlow start in the
+    middle of a class would take a core from the class's runs for seconds."""
+    from nnlab.store import Store, sqlite_url
+
+    store = Store(sqlite_url(tmp_path / "runs.sqlite3"))
+    counted = Engine(store, workers=1, prestart_workers=1, runs_per_worker=2)
+    try:
+        wait_until(lambda: len(counted.worker_start_seconds) == 1, 180, "worker ready")
+        [first_worker] = counted.worker_pids()
+        # Four runs of four labs queued at once: the worker passes its count with runs waiting.
+        run_ids = [counted.submit(f"lab-count-{n}", tiny_spec(seed=n)) for n in range(4)]
+        for run_id in run_ids:
+            assert wait_ended(counted, run_id).status == "finished"
+        assert {counted.worker_pid(run_id) for run_id in run_ids} == {first_worker}
+        # Nothing waits now: it is replaced by a fresh worker, which trains the next run.
+        wait_until(
+            lambda: counted.worker_pids() and counted.worker_pids() != [first_worker],
+            120,
+            "a fresh worker",
+        )
+        after = counted.submit("lab-count-after", tiny_spec(seed=9))
+        assert wait_ended(counted, after).status == "finished"
+        assert counted.worker_pid(after) != first_worker
+    finally:
+        counted.shutdown()
+        store.close()
+
+
+@pytest.mark.slow
 def test_a_grown_warm_worker_is_swapped_for_a_fresh_one(tmp_path, monkeypatch) -> None:
     """The one worker kept warm gives its memory back too, once idle, if training grew it."""
     from nnlab import engine as engine_module
