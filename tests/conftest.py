@@ -36,8 +36,9 @@ if str(REPO_ROOT) not in sys.path:
 from helpers import TinyData, tiny_mnist  # noqa: E402  (needs the repository on sys.path)
 
 # --- test lanes ----------------------------------------------------------------------------------
-# `python -m pytest -m "not slow and not browser" -n 2` is the fast lane. A test that starts Chromium
-# or an app server is a browser test whatever its module declares, so the lane can never start one.
+# `python -m pytest -m "not slow and not browser" -n 2` is the fast lane. A test that starts
+# Chromium or an app server is a browser test whatever its module declares, so the lane can never
+# start one.
 BROWSER_FIXTURES = frozenset({"browser", "page", "streamlit_server"})
 
 
