@@ -464,6 +464,7 @@ class ClassStore:
         self.board_cache_s = board_cache_s
         self._lock = threading.Lock()
         self._boards: dict[str, Board] = {}
+        self._recent: dict[str, tuple[float, ClassInfo | None]] = {}  # class_id -> (read at, row)
         self.board_queries = 0  # how many times the board was read from the database
 
     # --- plumbing ---
@@ -502,6 +503,7 @@ class ClassStore:
     def _forget(self, class_id: str) -> None:
         with self._lock:
             self._boards.pop(class_id, None)
+            self._recent.pop(class_id, None)
 
     @staticmethod
     def _check_teacher_key(teacher_key: object) -> str:
@@ -601,6 +603,19 @@ class ClassStore:
         """The class with this id (open, ended or expired), or None."""
         with self.store._read() as connection:
             return self._one(connection, classes_table.c.class_id == class_id)
+
+    def recent_class(self, class_id: str, max_age_s: float | None = None) -> ClassInfo | None:
+        """The class as read at most max_age_s ago: one read per class for all its members' step
+        checks (a teacher's push or end here is seen at once: they clear it)."""
+        max_age = self.board_cache_s if max_age_s is None else max_age_s
+        with self._lock:
+            cached = self._recent.get(class_id)
+        if cached is not None and time.time() - cached[0] < max_age:
+            return cached[1]
+        info = self.get_class(class_id)
+        with self._lock:
+            self._recent[class_id] = (time.time(), info)
+        return info
 
     def push_step(
         self,

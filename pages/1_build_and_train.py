@@ -23,7 +23,13 @@ from pages._build_data import show_dataset
 from pages._build_history import run_history
 from pages._build_live import live_panel
 from pages._build_presets import preset_picker
-from pages._build_runs import can_start_run, lab_runs, start_run, update_gap_notice
+from pages._build_runs import (
+    active_runs,
+    can_start_run,
+    lab_runs,
+    start_run,
+    update_gap_notice,
+)
 from pages._class_join import (
     class_banner,
     current_membership,
@@ -54,7 +60,7 @@ preset_key = st.session_state.get(keys.PRESET_KEY)
 st.title(f":material/model_training: {t('build.title')}")
 st.caption(t("build.intro"))
 store_notices()
-class_banner()
+class_banner(live_panel_checks=bool(active_runs()))  # see live_panel
 
 # Settings on the left; Train and the live run on the right, in a column that stays in view
 # while the settings scroll (CSS position: sticky on the keyed container, see LIVE_COLUMN_CSS).

@@ -28,6 +28,7 @@ from pages._build_runs import (
     watched_run,
 )
 from pages._charts import curves_spec, look_for, markdown_table
+from pages._class_join import check_class_step
 from pages._common import is_projector, t
 from pages._lab import engine, lab_id
 from pages._state import RunView
@@ -182,6 +183,7 @@ def _notice_endings(runs: list[RunView]) -> None:
 
 def _live_panel_body() -> None:
     engine().touch(lab_id())
+    check_class_step()  # a class member's new step (class_banner leaves it to this fragment)
     runs = lab_runs()
     _notice_endings(runs)
     run = watched_run(runs)

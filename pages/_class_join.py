@@ -282,16 +282,19 @@ def _field_names(names: Any) -> str:
     return ", ".join(t(f"field.{name}") for name in sorted(names)) or t("member.nothing")
 
 
-def _check_step() -> None:
-    """Rerun the page when the teacher pushed a step or ended the class (one small query)."""
+def check_class_step() -> None:
+    """Rerun the page when the teacher pushed a step or ended the class.
+
+    Called from a fragment every few seconds; asks at most every STEP_CHECK_S, and the class
+    store answers all members of a class from one read (`ClassStore.recent_class`)."""
     membership = state.MEMBERSHIP.peek()
-    store = classes()
-    if membership is None or store is None:
+    if membership is None or time.time() - membership.checked_at < STEP_CHECK_S:
         return
-    if time.time() - membership.checked_at < STEP_CHECK_S:
+    store = classes()
+    if store is None:
         return
     try:
-        info = store.get_class(membership.info.class_id)
+        info = store.recent_class(membership.info.class_id)
     except Exception:  # unreachable store: try again next time
         return
     if (
@@ -303,8 +306,11 @@ def _check_step() -> None:
     state.MEMBERSHIP.set(Membership(membership.info, membership.member, time.time()))
 
 
-def class_banner() -> None:
-    """Build & Train's banner for a class member: the class, its step, what is locked, Leave."""
+def class_banner(live_panel_checks: bool = False) -> None:
+    """Build & Train's banner for a class member: the class, its step, what is locked, Leave.
+
+    While the live panel refreshes (`live_panel_checks`), it checks for a new step itself: one
+    fragment run per refresh for a class member instead of two."""
     membership = state.MEMBERSHIP.peek()
     for notice in state.CLASS_NOTICES.pop() or []:
         st.success(notice, icon=":material/check_circle:")
@@ -332,4 +338,5 @@ def class_banner() -> None:
         with leave.popover(t("member.leave"), icon=":material/logout:", width="stretch"):
             st.markdown(t("member.leave_confirm", title=info.name))
             st.button(t("member.leave_button"), key="class_leave", on_click=_leave, type="primary")
-        st.fragment(_check_step, run_every=STEP_CHECK_S)()
+        if not live_panel_checks:
+            st.fragment(check_class_step, run_every=STEP_CHECK_S)()

@@ -345,6 +345,26 @@ def test_board_is_cached_per_class(store: Store, classes: ClassStore) -> None:
     assert classes.board_queries == 2
 
 
+def test_members_step_checks_share_one_read_and_see_a_push_at_once(
+    classes: ClassStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    info, key = new_class(classes)
+    reads = []
+    real_get_class = classes.get_class
+    monkeypatch.setattr(
+        classes, "get_class", lambda class_id: reads.append(1) or real_get_class(class_id)
+    )
+    # Thirty members asking within the cache's age: one read of the class row.
+    answers = {classes.recent_class(info.class_id).step for _ in range(30)}
+    assert answers == {1} and len(reads) == 1
+    # The teacher's push (in this process) clears it: the next check sees step 2 at once.
+    classes.push_step(key, RunSpec(epochs=3))
+    assert classes.recent_class(info.class_id).step == 2 and len(reads) == 2
+    classes.end_class(key)
+    assert classes.recent_class(info.class_id).is_ended
+    assert classes.recent_class("no-such-class") is None
+
+
 def test_leaderboard_by_test_accuracy_and_by_challenge(store: Store, classes: ClassStore) -> None:
     info, _ = new_class(classes)
     mina, joon, tae = new_lab_id(), new_lab_id(), new_lab_id()
