@@ -204,9 +204,9 @@ def test_board_in_a_browser_follows_the_class_live(browser, board_server) -> Non
     expect(runs).to_contain_text("2/4")
     # dark for the projector, and the results as CSV with one row per run
     page.get_by_role("radio", name="Dark").click()
+    # Polled: the click's rerun may not have started when the page first reads as idle.
+    expect(page.get_by_test_id("stApp")).to_have_css("background-color", "rgb(11, 16, 32)")
     wait_for_idle(page)
-    background = page.get_by_test_id("stApp").evaluate("e => getComputedStyle(e).backgroundColor")
-    assert background == "rgb(11, 16, 32)"
     page.get_by_role("tab", name="Results").click()
     with page.expect_download() as download:
         page.get_by_role("button", name="Download results (CSV)").click()
