@@ -184,7 +184,11 @@ with result_column:
     else:
         state.CURRENT_DRAWING.set(drawing)
         if chosen is not None:
-            looks_like_digit = digit_notice(chosen, drawing)
+            # The notice comes and goes with the drawing; in its own slot it never moves the
+            # prediction, so a rerun replaces the metric in place instead of showing a second one
+            # beside the previous run's stale copy.
+            with st.container():
+                looks_like_digit = digit_notice(chosen, drawing)
             show_prediction(chosen, drawing, looks_like_digit)
         contribute_drawing(drawing, chosen)  # class members: add it to the class's set
 if drawing is not None and chosen is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -343,3 +344,28 @@ def test_evaluate_page_shows_robustness_and_fgsm(fake_engine, mnist) -> None:
     assert not after.value.startswith(label)  # at epsilon 0.3 the answer flips
     app.number_input(key="evaluate_robust_index").set_value(1).run()
     assert not app.exception
+
+
+def _path_of(node: Any, wanted: Any, path: tuple[int, ...] = ()) -> tuple[int, ...] | None:
+    """Where `wanted` sits in AppTest's element tree: the indices Streamlit places it by."""
+    if node is wanted:
+        return path
+    for index, child in getattr(node, "children", {}).items():
+        found = _path_of(child, wanted, (*path, index))
+        if found is not None:
+            return found
+    return None
+
+
+def test_the_prediction_keeps_its_place_whether_or_not_the_notice_shows(
+    fake_engine, monkeypatch
+) -> None:
+    # A rerun replaces an element in place only at the same place; a moved metric would show twice
+    # (the new one and the previous run's stale copy) until the run ends.
+    places = []
+    for rgba in (stroked_digit(7), explain.draw_strokes(explain.NON_DIGIT_SHAPES["E"], 22)):
+        app = _draw_with(monkeypatch, fake_engine, rgba)
+        prediction = next(m for m in app.metric if m.label == translate("draw.prediction", "en"))
+        places.append(_path_of(app._tree, prediction))
+    assert places[0] is not None
+    assert places[0] == places[1]
