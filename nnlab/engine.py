@@ -83,6 +83,7 @@ MIN_WARM_WORKERS = 1  # kept started when idle, so the next Train needs no Tenso
 # The warm worker is swapped for a fresh one once idle if it grew this much past its size after
 # its first job: TensorFlow keeps what it used, so a class would leave its memory behind.
 RECYCLE_GROWTH_MB = 100.0
+IDLE_EXIT_WAIT_S = 1.0  # at shutdown, how long an idle worker gets to exit before SIGTERM
 _SPAWN_LOCK = threading.Lock()
 
 
@@ -855,6 +856,7 @@ class Engine:
                 return
             self._closed = True
             workers = list(self._workers)
+            busy = {id(worker) for worker in workers if worker.job is not None}
             for worker in workers:
                 if worker.job is not None and isinstance(worker.job, _Run):
                     worker.stop_value.value = worker.job.job_no
@@ -863,7 +865,10 @@ class Engine:
             self._send(worker, None)
         deadline = time.monotonic() + timeout_s
         for worker in workers:
-            worker.process.join(max(0.1, deadline - time.monotonic()))
+            # A worker with a job gets time to stop after its batch and report; an idle one holds
+            # nothing, and one still importing TensorFlow would only read its goodbye afterwards.
+            wait_s = deadline - time.monotonic() if id(worker) in busy else IDLE_EXIT_WAIT_S
+            worker.process.join(max(0.1, wait_s))
             if worker.process.is_alive():
                 worker.process.terminate()
                 worker.process.join(2)
