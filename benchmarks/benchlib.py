@@ -23,6 +23,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -403,3 +404,34 @@ def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# What a page's WebSocket carries: one message sent per script or fragment run it asks for
+
+
+@dataclass
+class Socket:
+    """What one page's WebSocket carried: messages sent (rerun requests) and received."""
+
+    sent: int = 0
+    received: int = 0
+    received_bytes: int = 0
+
+
+def watch_socket(page, traffic: Socket) -> None:
+    """Count the page's WebSocket traffic into `traffic` (Streamlit's one socket per page; a
+    reload opens a new one, counted too). Attach before the page's first `goto`."""
+
+    def on_socket(ws) -> None:
+        def sent(_payload) -> None:
+            traffic.sent += 1
+
+        def received(payload) -> None:
+            traffic.received += 1
+            traffic.received_bytes += len(payload)
+
+        ws.on("framesent", sent)
+        ws.on("framereceived", received)
+
+    page.on("websocket", on_socket)

@@ -23,6 +23,7 @@ from nnlab.schedules import schedule_curve
 from nnlab.spec import RunSpec
 from pages import _spec_widgets as keys
 from pages import _state as state
+from pages._charts import sendable
 from pages._common import is_hidden, t
 from pages._lab import engine
 
@@ -57,11 +58,13 @@ def _map_images(dataset_name: str) -> tuple[list[str], list[str]]:
     return names, [png_data_url(255 - image) for image in dataset.x_test[chosen]]
 
 
-def _watched(dataset_name: str) -> tuple[np.ndarray, np.ndarray]:
-    """(images, true classes) of the watched test images."""
+@cache
+def _watched(dataset_name: str) -> tuple[list[str], np.ndarray]:
+    """(image data URLs, true classes) of the watched test images; once per process and data set
+    (the live panel shows them on every refresh: encoded once, not ten PNGs a second)."""
     dataset = load_dataset(dataset_name)
     chosen = diagnostics.watch_indices(dataset.y_test)
-    return dataset.x_test[chosen], dataset.y_test[chosen]
+    return [png_data_url(255 - image) for image in dataset.x_test[chosen]], dataset.y_test[chosen]
 
 
 # --- chart specs ----------------------------------------------------------------------------------
@@ -191,12 +194,12 @@ def _drawn(run: state.RunView) -> dict[str, Any]:
             percent = statistic in ("dead", "saturated")
             title = t(f"learn.stat.{statistic}")
             log = statistic in LOG_STATISTICS
-            charts.append((title, _line_spec(rows, title, log, percent, names)))
+            charts.append((title, sendable(_line_spec(rows, title, log, percent, names))))
     rates = _rate_rows(history)
     if rates:
         title = t("learn.stat.lr")
         lines = sorted({row["layer"] for row in rates}, key=lambda name: name != "lr")
-        charts.append((title, _line_spec(rates, title, True, False, lines)))
+        charts.append((title, sendable(_line_spec(rates, title, True, False, lines))))
     legend = " · ".join(
         f":{colour}[●] {name}" for name, (_, colour) in zip(names, LAYER_COLOURS * 2, strict=False)
     )
@@ -245,16 +248,8 @@ def _map_section(run: state.RunView, history: list[dict[str, Any]]) -> None:
             key=f"learn_map_{run.run_id}_{len(epochs)}",
         )
     points = maps[chosen]
-    names, images = _map_images(run.spec.dataset)
     shown = len(points["x"])
-    # 1,000 thumbnails weigh ~300 kB: sent once the run has ended, not on every live refresh.
-    pictures = images[:shown] if not run.is_active else None
-    st.vega_lite_chart(
-        _map_spec(
-            points, names[:shown], pictures, (_map_domain(maps, "x"), _map_domain(maps, "y"))
-        ),
-        width="stretch",
-    )
+    st.vega_lite_chart(_map_chart(run, maps, chosen), width="stretch")
     share = sum(value or 0 for value in points.get("variance", []))
     st.caption(
         t(
@@ -266,6 +261,25 @@ def _map_section(run: state.RunView, history: list[dict[str, Any]]) -> None:
     )
     if run.is_active:
         st.caption(t("learn.map.training"))
+
+
+def _map_chart(run: state.RunView, maps: dict[int, dict[str, Any]], chosen: int) -> dict:
+    """The map's spec at epoch `chosen`, built once per new epoch, language and run state."""
+    cache_table = state.DIAGNOSTICS_DRAWN.get()
+    key = ("map", run.run_id)
+    wanted = (run.version, chosen, run.is_active, t("learn.map.class"))
+    cached = cache_table.get(key)
+    if cached is not None and cached[0] == wanted:
+        return cached[1]
+    points = maps[chosen]
+    names, images = _map_images(run.spec.dataset)
+    shown = len(points["x"])
+    # 1,000 thumbnails weigh ~300 kB: sent once the run has ended, not on every live refresh.
+    pictures = images[:shown] if not run.is_active else None
+    domains = (_map_domain(maps, "x"), _map_domain(maps, "y"))
+    spec = sendable(_map_spec(points, names[:shown], pictures, domains))
+    cache_table[key] = (wanted, spec)
+    return spec
 
 
 def _watch_section(run: state.RunView, history: list[dict[str, Any]]) -> None:
@@ -291,7 +305,7 @@ def _watch_section(run: state.RunView, history: list[dict[str, Any]]) -> None:
         confidence = f"{100 * (item['confidence'] or 0):.0f}%"
         # Short (class and confidence only): ten captions share a narrow column.
         captions.append(f"{mark} {class_names[item['predicted']]} {confidence}")
-    st.image(list(255 - images[: len(watch)]), caption=captions, width=48)
+    st.image(images[: len(watch)], caption=captions, width=48)
 
 
 # --- beside the settings --------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from pages._build_runs import (
     status_text,
     watched_run,
 )
-from pages._charts import curves_spec, look_for, markdown_table
+from pages._charts import curves_spec, look_for, markdown_table, sendable
 from pages._class_join import check_class_step
 from pages._common import is_projector, t
 from pages._lab import engine, lab_id
@@ -152,16 +152,18 @@ def _drawn_parts(run: RunView) -> dict[str, Any]:
         )
         parts = {
             "key": key,
-            "loss": curves_spec(
-                run.history,
-                "loss",
-                title=t("build.chart.loss"),
-                rate_title=t("runs.rate_changed"),
-                batches=int(run.progress.get("batches", 0)),
-                **names,
+            "loss": sendable(
+                curves_spec(
+                    run.history,
+                    "loss",
+                    title=t("build.chart.loss"),
+                    rate_title=t("runs.rate_changed"),
+                    batches=int(run.progress.get("batches", 0)),
+                    **names,
+                )
             ),
-            "accuracy": curves_spec(
-                run.history, "accuracy", title=t("build.chart.accuracy"), **names
+            "accuracy": sendable(
+                curves_spec(run.history, "accuracy", title=t("build.chart.accuracy"), **names)
             ),
             "log": log,
         }

@@ -561,3 +561,57 @@ def test_browser_sigmoid_preset_shows_diagnostics_map_and_the_finder(page) -> No
     rate = page.get_by_label("Learning rate", exact=True)
     expect(rate).to_have_value(f"{suggested:.5f}", timeout=30_000)
     screenshot(page, "build_diagnostics")
+
+
+def test_live_panel_sends_its_charts_as_tables_built_once_per_epoch(fake_engine, monkeypatch):
+    # The live panel re-sends its charts every second while a run trains: their rows go as Arrow
+    # tables built once per epoch (Streamlit would turn a list of rows into a pandas DataFrame on
+    # every send), and the watched images as PNG data URLs encoded once.
+    import json
+    from types import SimpleNamespace
+
+    import pyarrow as pa
+    from test_build_page import open_build
+
+    run = fake_engine.add_run(RunSpec(train_size=300, epochs=3), history=_diagnosed_rows(2))
+    fake_engine.update(run.run_id, status="running")
+    app = open_build(lab=fake_engine.lab_id)
+    assert not app.exception, app.exception
+    # (Altair charts elsewhere on the page send named datasets: not these.)
+    charts = [element.proto for element in app.get("vega_lite_chart") if not element.proto.datasets]
+    assert len(charts) >= 4  # loss, accuracy, the diagnostics' small multiples, the map
+    for chart in charts:
+        spec = json.loads(chart.spec)
+        assert "values" not in spec.get("data", {})  # moved out of the spec, into the table
+    # (The loss chart marks a learning-rate change in a second layer: rows inside layers stay in
+    # the spec, which Streamlit sends as JSON without converting anything.)
+    tables = [chart for chart in charts if chart.data.data]
+    assert len(tables) >= 3  # accuracy, the diagnostics' small multiples, the map
+    accuracy_rows = pa.ipc.open_stream(tables[0].data.data).read_all().to_pylist()
+    assert {row["epoch"] for row in accuracy_rows} == {1, 2}
+    watched = [
+        image.url
+        for element in app.get("image")
+        for image in element.proto.imgs
+        if image.caption[:1] in ("✓", "✗")
+    ]
+    assert len(watched) >= 5 and all(url.startswith("data:image/png") for url in watched)
+
+    from pages import _charts
+
+    built = []
+
+    def counted(rows: list) -> pa.Table:
+        built.append(len(rows))
+        return pa.Table.from_pylist(rows)
+
+    monkeypatch.setattr(_charts, "pa", SimpleNamespace(Table=SimpleNamespace(from_pylist=counted)))
+    app.run()  # a refresh without a new epoch builds no table
+    assert not app.exception, app.exception
+    assert not built
+    fake_engine.update(run.run_id, history=_diagnosed_rows(3))
+    app.run()  # a new epoch: the tables are built again, with its rows
+    assert built
+    charts = [element.proto for element in app.get("vega_lite_chart") if not element.proto.datasets]
+    accuracy_rows = pa.ipc.open_stream(next(c for c in charts if c.data.data).data.data).read_all()
+    assert set(accuracy_rows.column("epoch").to_pylist()) == {1, 2, 3}
