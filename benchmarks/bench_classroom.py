@@ -236,7 +236,6 @@ class Student:
     finished_s: float = float("nan")
     outcome: str = "not started"
     notes: list[str] = field(default_factory=list)
-    traffic: benchlib.Socket = field(default_factory=benchlib.Socket)  # refreshes it asked for
 
 
 def _chromium_pids() -> set[int]:
@@ -254,19 +253,20 @@ def _chromium_pids() -> set[int]:
 
 
 async def open_preset(
-    browser, url: str, deadline_s: float, traffic: benchlib.Socket | None = None
+    browser, url: str, deadline_s: float, count_traffic: bool = False
 ) -> tuple[object, object, int]:
     """A new context (own lab) on the preset link, idle with its Train button enabled.
 
     A page that shows no Train button by its deadline is reloaded once, as a student would
-    press F5; returns (context, page, reloads). `traffic` counts the page's socket messages.
+    press F5; returns (context, page, reloads). `count_traffic`: the page counts its socket
+    messages (`benchlib.socket_traffic`).
     """
     from playwright.async_api import expect
 
     context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
     page = await context.new_page()
-    if traffic is not None:
-        benchlib.watch_socket(page, traffic)
+    if count_traffic:
+        await benchlib.count_socket_traffic(page)
     train = page.get_by_role("button", name="Train", exact=True)
     for attempt in range(2):
         try:
@@ -398,14 +398,15 @@ async def steady_window(
     before the late student arrives (no page loads, no full-page reruns, only live refreshes)."""
     await asyncio.sleep(quiet_after_click_s)
     before, started = sampler.cpu_seconds(), time.perf_counter()
-    sent_before = sum(s.traffic.sent for s in students)
+    traffic_before = await benchlib.socket_traffic([s.page for s in students])
     end_by = started + max(0.0, late_delay_s - quiet_after_click_s - 0.5)
     while time.perf_counter() < end_by and all(s.outcome == "not started" for s in students):
         await asyncio.sleep(0.1)
     after, seconds = sampler.cpu_seconds(), time.perf_counter() - started
     server_cpu_s = sampler.cpu_between(before, after)["server"]
     # Counted on the pages' sockets: a browser short of CPU asks less often than the page says.
-    refreshes = sum(s.traffic.sent for s in students) - sent_before
+    traffic = await benchlib.socket_traffic([s.page for s in students])
+    refreshes = sum((now - then).sent for now, then in zip(traffic, traffic_before, strict=True))
     asked = len(students) * seconds / refresh_interval_s(len(students))
     return {
         "seconds": seconds,
@@ -534,11 +535,10 @@ async def one_class(browser, late_browser, students_n: int, args: argparse.Names
         # second; they press Train together); a page that cannot open is left out and counted.
         gate = asyncio.Semaphore(OPEN_AT_ONCE)
 
-        async def open_gated() -> tuple[object, object, int, benchlib.Socket] | None:
-            traffic = benchlib.Socket()
+        async def open_gated() -> tuple[object, object, int] | None:
             async with gate:
                 try:
-                    return (*await open_preset(browser, url, 90, traffic), traffic)
+                    return await open_preset(browser, url, 90, count_traffic=True)
                 except Exception as error:
                     print(f"a student's page did not open: {str(error).splitlines()[0]}")
                     return None
@@ -547,7 +547,7 @@ async def one_class(browser, late_browser, students_n: int, args: argparse.Names
         result["pages_not_opened"] = sum(1 for item in opened if item is None)
         result["pages_reloaded"] = sum(1 for item in opened if item and item[2])
         students = [
-            Student(index=i, context=item[0], page=item[1], traffic=item[3])
+            Student(index=i, context=item[0], page=item[1])
             for i, item in enumerate(item for item in opened if item is not None)
         ]
         if not students:
@@ -563,7 +563,7 @@ async def one_class(browser, late_browser, students_n: int, args: argparse.Names
         sampler.start()
         try:
             cpu_before, machine_before = sampler.cpu_seconds(), machine_busy_s()
-            sent_before = sum(s.traffic.sent for s in students)
+            traffic_before = await benchlib.socket_traffic([s.page for s in students])
             class_started = time.perf_counter()
             await asyncio.gather(*(press_train(s) for s in students))
             clicks = [s.clicked_at for s in students]
@@ -583,7 +583,10 @@ async def one_class(browser, late_browser, students_n: int, args: argparse.Names
             }
             sampler.sample_once()
             cpu_after, machine_after = sampler.cpu_seconds(), machine_busy_s()
-            result["script_runs"] = sum(s.traffic.sent for s in students) - sent_before
+            traffic = await benchlib.socket_traffic([s.page for s in students])
+            result["script_runs"] = sum(
+                (now - then).sent for now, then in zip(traffic, traffic_before, strict=True)
+            )
             class_ended = time.perf_counter()
             result["late"] = await late_task
             result["store_statuses"] = store_statuses(home)

@@ -2,9 +2,10 @@
 
 A fresh `streamlit run app.py` (empty NNLAB_HOME, 2 workers unless `--workers`), N students in
 one headless Chromium at normal priority (so each page refreshes as often as it asks), each on a
-long preset link (`--epochs`, so no run ends during the windows). Every page's
-WebSocket is watched: each message the page sends is one rerun request (a live refresh while the
-student only watches), each message it receives part of an answer.
+long preset link (`--epochs`, so no run ends during the windows). Every page counts its
+WebSocket messages (a counter inside the page, `benchlib.SOCKET_COUNTER_JS`): each message it
+sends is one rerun request (a live refresh while the student only watches), each message it
+receives part of an answer.
 
 1. Idle: every student on Build & Train, nothing training: server CPU per second.
 2. Watching: all press Train; once two runs show an epoch (charts and diagnostics on screen),
@@ -56,13 +57,13 @@ def server_cpu_s(pid: int) -> float:
     return (ticks or 0) * CLOCK_TICK_S
 
 
-async def open_page(browser, address: str, socket: benchlib.Socket):
+async def open_page(browser, address: str):
     """A student (own context, own lab) on `address`, idle with Train enabled, socket watched."""
     from playwright.async_api import expect
 
     context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
     page = await context.new_page()
-    benchlib.watch_socket(page, socket)
+    await benchlib.count_socket_traffic(page)
     await page.goto(address, timeout=120_000)
     await expect(page.locator(benchlib.IDLE)).to_be_attached(timeout=120_000)
     await expect(page.get_by_role("button", name="Train", exact=True)).to_be_enabled(
@@ -71,21 +72,14 @@ async def open_page(browser, address: str, socket: benchlib.Socket):
     return page
 
 
-async def window(
-    pid: int, sockets: list[benchlib.Socket], seconds: float
-) -> tuple[float, list[benchlib.Socket], float]:
-    """Server CPU seconds and each page's traffic over `seconds` of wall time."""
-    before = [benchlib.Socket(s.sent, s.received, s.received_bytes) for s in sockets]
+async def window(pid: int, pages: list, seconds: float) -> tuple[float, list, float]:
+    """Server CPU seconds and each page's socket traffic over `seconds` of wall time."""
+    before = await benchlib.socket_traffic(pages)
     cpu_before, started = server_cpu_s(pid), time.perf_counter()
     await asyncio.sleep(seconds)
     cpu, wall = server_cpu_s(pid) - cpu_before, time.perf_counter() - started
-    traffic = [
-        benchlib.Socket(
-            s.sent - b.sent, s.received - b.received, s.received_bytes - b.received_bytes
-        )
-        for s, b in zip(sockets, before, strict=True)
-    ]
-    return cpu, traffic, wall
+    after = await benchlib.socket_traffic(pages)
+    return cpu, [now - then for now, then in zip(after, before, strict=True)], wall
 
 
 PARTS = (  # where a server thread's samples go, by the first frame that names it
@@ -173,17 +167,14 @@ async def measure(args: argparse.Namespace) -> None:
                     bench_classroom.lowest_priority(browser_pid)
                 in_cgroup = bench_classroom.into_idle_cgroup(browsers)
             try:
-                pages, sockets = [], []
-                for _ in range(args.students):
-                    sockets.append(benchlib.Socket())
-                    pages.append(await open_page(browser, url + link, sockets[-1]))
+                pages = [await open_page(browser, url + link) for _ in range(args.students)]
                 await asyncio.sleep(3)  # the pages' first runs settle
-                idle_cpu, _, idle_wall = await window(pid, sockets, args.idle_s)
+                idle_cpu, _, idle_wall = await window(pid, pages, args.idle_s)
                 idle_report = ""
                 if args.profile:
                     spy = start_profile(pid, args.idle_s)
                     if spy is not None:
-                        await window(pid, sockets, args.idle_s)
+                        await window(pid, pages, args.idle_s)
                         spy.wait(timeout=60)
                         idle_report = profile_report(0, args.idle_s, parts_only=True)
                 for page in pages:
@@ -198,12 +189,12 @@ async def measure(args: argparse.Namespace) -> None:
                     await asyncio.sleep(0.5)
                 states = [await page.evaluate(STATE_JS) for page in pages]
                 await pages[0].screenshot(path=benchlib.OUT_DIR / "live-refresh-window.png")
-                cpu, traffic, wall = await window(pid, sockets, args.window_s)
+                cpu, traffic, wall = await window(pid, pages, args.window_s)
                 states_after = [await page.evaluate(STATE_JS) for page in pages]
                 report = ""
                 if args.profile:
                     spy = start_profile(pid, args.window_s)
-                    _, profiled, _ = await window(pid, sockets, args.window_s)
+                    _, profiled, _ = await window(pid, pages, args.window_s)
                     if spy is None:
                         report = "py-spy not installed (pip install py-spy): no profile"
                     else:

@@ -8,6 +8,7 @@ docs/BENCHMARKS.md between `<!-- BEGIN name -->` and `<!-- END name -->` markers
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import json
@@ -409,6 +410,30 @@ def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
 # ---------------------------------------------------------------------------------------------
 # What a page's WebSocket carries: one message sent per script or fragment run it asks for
 
+# Counted inside the page: Playwright's own WebSocket events would carry every frame's payload to
+# the benchmark process (tens of kB per refresh for thirty pages), which costs the machine more
+# than what is measured.
+SOCKET_COUNTER_JS = """(() => {
+    const counts = {sent: 0, received: 0, receivedBytes: 0};
+    window.__nnlabSocket = counts;
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (data) {
+        counts.sent += 1;
+        return send.call(this, data);
+    };
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+        constructor(...args) {
+            super(...args);
+            this.addEventListener('message', (event) => {
+                counts.received += 1;
+                const data = event.data;
+                counts.receivedBytes += data.byteLength ?? data.size ?? data.length ?? 0;
+            });
+        }
+    };
+})()"""
+
 
 @dataclass
 class Socket:
@@ -418,20 +443,30 @@ class Socket:
     received: int = 0
     received_bytes: int = 0
 
+    def __sub__(self, earlier: Socket) -> Socket:
+        return Socket(
+            max(0, self.sent - earlier.sent),
+            max(0, self.received - earlier.received),
+            max(0, self.received_bytes - earlier.received_bytes),
+        )
 
-def watch_socket(page, traffic: Socket) -> None:
-    """Count the page's WebSocket traffic into `traffic` (Streamlit's one socket per page; a
-    reload opens a new one, counted too). Attach before the page's first `goto`."""
 
-    def on_socket(ws) -> None:
-        def sent(_payload) -> None:
-            traffic.sent += 1
+async def count_socket_traffic(page) -> None:
+    """Count the page's WebSocket messages from its next load on (call before `goto`); a reload
+    starts the count again."""
+    await page.add_init_script(SOCKET_COUNTER_JS)
 
-        def received(payload) -> None:
-            traffic.received += 1
-            traffic.received_bytes += len(payload)
 
-        ws.on("framesent", sent)
-        ws.on("framereceived", received)
+async def socket_traffic(pages: list) -> list[Socket]:
+    """Each page's WebSocket messages so far (zero for a page that cannot answer)."""
 
-    page.on("websocket", on_socket)
+    async def one(page) -> Socket:
+        try:
+            counts = await page.evaluate("() => window.__nnlabSocket || null")
+        except Exception:
+            return Socket()
+        if not counts:
+            return Socket()
+        return Socket(counts["sent"], counts["received"], counts["receivedBytes"])
+
+    return list(await asyncio.gather(*(one(page) for page in pages)))
