@@ -50,7 +50,11 @@ def sendable(spec: dict[str, Any]) -> dict[str, Any]:
     data = spec.get("data")
     if not isinstance(data, dict) or not isinstance(data.get("values"), list):
         return spec
-    return {**spec, "data": {**data, "values": pa.Table.from_pylist(data["values"])}}
+    try:
+        table = pa.Table.from_pylist(data["values"])
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types in a field: Streamlit's own way
+        return spec
+    return {**spec, "data": {**data, "values": table}}
 
 
 def look_for(projector: bool) -> ChartLook:

@@ -615,3 +615,18 @@ def test_live_panel_sends_its_charts_as_tables_built_once_per_epoch(fake_engine,
     charts = [element.proto for element in app.get("vega_lite_chart") if not element.proto.datasets]
     accuracy_rows = pa.ipc.open_stream(next(c for c in charts if c.data.data).data.data).read_all()
     assert set(accuracy_rows.column("epoch").to_pylist()) == {1, 2, 3}
+
+
+def test_sendable_keeps_the_rows_and_leaves_mixed_fields_to_streamlit() -> None:
+    import pyarrow as pa
+
+    from pages._charts import sendable
+
+    rows = [{"epoch": 1, "value": 0.5, "layer": "a"}, {"epoch": 2, "value": None, "layer": "a"}]
+    spec = sendable({"mark": "line", "data": {"values": rows}})
+    assert isinstance(spec["data"]["values"], pa.Table)
+    assert spec["data"]["values"].to_pylist() == rows
+    mixed = {"data": {"values": [{"value": 1}, {"value": "n/a"}]}}
+    assert sendable(mixed) == mixed  # not a table: Streamlit converts it as it always did
+    layered = {"layer": [{"data": {"values": rows}}]}
+    assert sendable(layered) is layered
