@@ -264,22 +264,18 @@ def _map_section(run: state.RunView, history: list[dict[str, Any]]) -> None:
 
 
 def _map_chart(run: state.RunView, maps: dict[int, dict[str, Any]], chosen: int) -> dict:
-    """The map's spec at epoch `chosen`, built once per new epoch, language and run state."""
-    cache_table = state.DIAGNOSTICS_DRAWN.get()
-    key = ("map", run.run_id)
-    wanted = (run.version, chosen, run.is_active, t("learn.map.class"))
-    cached = cache_table.get(key)
-    if cached is not None and cached[0] == wanted:
-        return cached[1]
-    points = maps[chosen]
-    names, images = _map_images(run.spec.dataset)
-    shown = len(points["x"])
-    # 1,000 thumbnails weigh ~300 kB: sent once the run has ended, not on every live refresh.
-    pictures = images[:shown] if not run.is_active else None
-    domains = (_map_domain(maps, "x"), _map_domain(maps, "y"))
-    spec = sendable(_map_spec(points, names[:shown], pictures, domains))
-    cache_table[key] = (wanted, spec)
-    return spec
+    """The map's spec at epoch `chosen`, built once per new epoch and language (kept beside the
+    small multiples of `_drawn`, which are rebuilt on the same changes)."""
+    built = _drawn(run).setdefault("maps", {})
+    key = (chosen, run.is_active)
+    if key not in built:
+        names, images = _map_images(run.spec.dataset)
+        shown = len(maps[chosen]["x"])
+        # 1,000 thumbnails weigh ~300 kB: sent once the run has ended, not on every live refresh.
+        pictures = images[:shown] if not run.is_active else None
+        domains = (_map_domain(maps, "x"), _map_domain(maps, "y"))
+        built[key] = sendable(_map_spec(maps[chosen], names[:shown], pictures, domains))
+    return built[key]
 
 
 def _watch_section(run: state.RunView, history: list[dict[str, Any]]) -> None:

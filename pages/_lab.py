@@ -8,9 +8,7 @@ browser (which never carries `lab`) still finds the student's runs. "New lab" st
 from __future__ import annotations
 
 import json
-import math
 import os
-import time
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -29,27 +27,22 @@ COOKIE_DAYS = 180
 DATABASE_URL_SECRET = "NNLAB_DATABASE_URL"
 
 
-SECRETS_READ_EVERY_S = 30.0
-_secret_url: tuple[float, str | None] = (-math.inf, None)  # (when read, the value)
-
-
 def database_url() -> str | None:
     """The store's URL: the environment, else Streamlit secrets, else None (local SQLite)."""
-    global _secret_url
     if os.environ.get(DATABASE_URL_SECRET):
         return os.environ[DATABASE_URL_SECRET]
-    # Without a secrets file Streamlit looks for one (and raises) on every read, and the live
-    # panel asks several times a second per student: read at most every 30 s.
-    read_at, value = _secret_url
-    if time.monotonic() - read_at < SECRETS_READ_EVERY_S:
-        return value
+    return _secret_database_url()
+
+
+# Without a secrets file Streamlit looks for one (and raises) on every read, and the live panel
+# asks several times a second per student: read at most every 30 s.
+@st.cache_resource(ttl=30, show_spinner=False)
+def _secret_database_url() -> str | None:
     try:
-        found = st.secrets.get(DATABASE_URL_SECRET)
+        value = st.secrets.get(DATABASE_URL_SECRET)
     except Exception:  # no secrets file at all: the usual local case
-        found = None
-    value = str(found) if found else None
-    _secret_url = (time.monotonic(), value)
-    return value
+        return None
+    return str(value) if value else None
 
 
 def engine() -> Engine:
