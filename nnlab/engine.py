@@ -7,8 +7,9 @@ workers' events on a background thread and writes them to the store.
 
 - Workers start once and are reused; one exits above a memory mark, or after `runs_per_worker`
   jobs once no run is waiting (starting TensorFlow anew mid-class would cost the class a core for
-  seconds), and a fresh one replaces it. Their number comes from the CPUs this process may really
-  use (`cpu_budget`); each caps TensorFlow's threads so workers x threads fits in them.
+  seconds), and a fresh one replaces it. One stays started when idle, one per lab seen lately
+  while a class is here (up to the worker count). Their number comes from the CPUs this process
+  may really use (`cpu_budget`); each caps TensorFlow's threads so workers x threads fits in them.
 - Fair queue: the next run goes to the lab with the fewest runs training, then the lab served
   longest ago, then the oldest run. Queued runs of a lab nobody has watched for
   `abandon_after_s` are cancelled; running runs always finish and are stored.
@@ -1065,16 +1066,31 @@ class Engine:
             self._wake.notify_all()
         return worker
 
+    def _warm_target(self) -> int:
+        """Workers to keep started with nothing to do: one, or one per lab a page showed in the
+        last worker_idle_s (up to the worker count), once a worker has started here.
+
+        A class opens its pages, then presses Train together: a worker started only then would
+        import TensorFlow while the first runs wait for it (seconds of a core; on a small cloud
+        share, tens of seconds). The labs' pages say a class is here before anyone trains.
+        """
+        if not self.worker_start_seconds:  # no worker ever got ready: a broken install
+            return MIN_WARM_WORKERS
+        since = time.monotonic() - self.worker_idle_s
+        labs = sum(1 for seen in list(self._lab_seen.values()) if seen >= since)
+        return max(MIN_WARM_WORKERS, min(self._workers_wanted, labs))
+
     def _retire_idle_workers(self) -> list[tuple[_Worker, Any]]:
-        """Let workers idle for worker_idle_s exit (one stays warm), so memory goes back; and,
-        with nothing waiting, those that served runs_per_worker jobs (a fresh one replaces them)."""
+        """Let workers idle for worker_idle_s exit (beyond the warm target), so memory goes back;
+        and, with nothing waiting, those that served runs_per_worker jobs (a fresh one replaces
+        them)."""
         if self._queue or self._load_requests:
             return []
         now = time.monotonic()
         warm = [w for w in self._workers if not w.retiring]
         idle = [w for w in warm if w.ready and w.job is None]
         long_idle = [w for w in idle if now - w.idle_since >= self.worker_idle_s]
-        retire = long_idle[: max(0, len(warm) - MIN_WARM_WORKERS)]
+        retire = long_idle[: max(0, len(warm) - self._warm_target())]
         retire += [w for w in idle if w not in retire and w.jobs_done >= self.runs_per_worker]
         # The one kept warm goes too when training grew it: _worker_exited starts a fresh one.
         retire += [w for w in long_idle if w not in retire and self._grown(w)]
@@ -1140,7 +1156,15 @@ class Engine:
                 if dispatched:
                     self._requeue()
                 waiting = len(self._queue) + len(self._load_requests)
-                start_new = max(0, min(waiting, self._workers_wanted - alive))
+                # A class is here: start workers ahead of its runs, but never beside a retiring
+                # one (two TensorFlow starts and an exiting worker at once cost the class more).
+                warm = self._warm_target()
+                processes = len(self._workers) + self._starting
+                start_new = max(
+                    0,
+                    min(waiting, self._workers_wanted - alive),
+                    warm - processes if warm > MIN_WARM_WORKERS else 0,
+                )
                 if not sends and not start_new:
                     self._wake.wait(self._tick_s)
             for worker, message in sends:

@@ -546,8 +546,9 @@ def test_workers_never_run_the_app_script_again(tmp_path, monkeypatch) -> None:
 
 
 @pytest.mark.slow
-def test_idle_workers_exit_but_one_stays_warm(tmp_path) -> None:
-    """After the class leaves, workers beyond one exit, so their memory goes back."""
+def test_idle_workers_exit_but_one_stays_warm_and_a_class_warms_them_again(tmp_path) -> None:
+    """After the class leaves, workers beyond one exit, so their memory goes back; when labs
+    show pages again (a class about to press Train), the others start before anyone trains."""
     from nnlab.store import Store, sqlite_url
 
     store = Store(sqlite_url(tmp_path / "runs.sqlite3"))
@@ -560,6 +561,16 @@ def test_idle_workers_exit_but_one_stays_warm(tmp_path) -> None:
         wait_ended(idle_engine, run_id)
         assert idle_engine.live(run_id).status == "finished"
         assert len(idle_engine.worker_pids()) == 1  # the warm one trained it; none was added
+
+        def class_pages_render() -> bool:
+            idle_engine.touch("lab-class-a")
+            idle_engine.touch("lab-class-b")
+            return len(idle_engine.worker_start_seconds) == 3
+
+        wait_until(class_pages_render, 180, "a second worker ready before any Train")
+        assert len(idle_engine.worker_pids()) == 2
+        # The class left (no page for longer than worker_idle_s): back to the one warm worker.
+        wait_until(lambda: len(idle_engine.worker_pids()) == 1, 60, "one worker left again")
     finally:
         idle_engine.shutdown()
         store.close()
