@@ -106,37 +106,32 @@ def store_statuses(home: Path) -> dict[str, int]:
         return {"unreadable": 0, str(error)[:60]: 0}
 
 
-def store_times(home: Path) -> list[tuple[float, float]]:
-    """(submitted, ended) unix times of every ended run in the server's store, oldest first."""
+def _store_rows(home: Path, query: str) -> list[tuple]:
+    """Rows of a query on the server's SQLite store, opened read-only; [] when unreadable."""
     import sqlite3
 
     try:
         uri = f"file:{home / 'nnlab.sqlite3'}?mode=ro"
         with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as connection:
-            rows = connection.execute(
-                "SELECT created_at, ended_at FROM runs WHERE ended_at IS NOT NULL "
-                "ORDER BY created_at"
-            )
-            return [(float(created), float(ended)) for created, ended in rows]
+            return list(connection.execute(query))
     except sqlite3.Error:
         return []
+
+
+def store_times(home: Path) -> list[tuple[float, float]]:
+    """(submitted, ended) unix times of every ended run in the server's store, oldest first."""
+    query = "SELECT created_at, ended_at FROM runs WHERE ended_at IS NOT NULL ORDER BY created_at"
+    return [(float(created), float(ended)) for created, ended in _store_rows(home, query)]
 
 
 def store_spans(home: Path) -> list[tuple[float, float, float]]:
     """(submitted, started, ended) unix times of every ended run, oldest first (the worker's
     clock gives started and ended)."""
-    import sqlite3
-
-    try:
-        uri = f"file:{home / 'nnlab.sqlite3'}?mode=ro"
-        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as connection:
-            rows = connection.execute(
-                "SELECT created_at, started_at, ended_at FROM runs "
-                "WHERE started_at IS NOT NULL AND ended_at IS NOT NULL ORDER BY created_at"
-            )
-            return [(float(c), float(s), float(e)) for c, s, e in rows]
-    except sqlite3.Error:
-        return []
+    query = (
+        "SELECT created_at, started_at, ended_at FROM runs "
+        "WHERE started_at IS NOT NULL AND ended_at IS NOT NULL ORDER BY created_at"
+    )
+    return [(float(c), float(s), float(e)) for c, s, e in _store_rows(home, query)]
 
 
 def idle_slots_s(spans: list[tuple[float, float, float]], workers: int) -> float:
