@@ -294,13 +294,7 @@ class Student:
 
 def child_pids(parent: int) -> set[int]:
     """Process ids whose parent is `parent` (the Playwright drivers this process started)."""
-    pids = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            fields = benchlib.proc_stat(int(entry.name))
-            if fields and int(fields[1]) == parent:
-                pids.add(int(entry.name))
-    return pids
+    return set(benchlib.children_by_parent().get(parent, []))
 
 
 def group_cpu_s(pids: set[int]) -> float:
@@ -656,7 +650,7 @@ async def one_class(
             result["click_spread_s"] = max(clicks) - min(clicks)
             # Warm-up and solo runs, then one run per student.
             await wait_for_submits(home, len(students) + 2)
-            lower_after_the_clicks(lifted | class_browser_pids() | _descendants(lifted))
+            lower_after_the_clicks(lifted | class_browser_pids() | benchlib.descendants(lifted))
             late_task = asyncio.create_task(late_student(late_browser, url, args.late_delay_s, 60))
             steady_task = asyncio.create_task(steady_window(sampler, students, args.late_delay_s))
             await asyncio.gather(*(follow_run(s, deadline_s) for s in students))
@@ -1109,23 +1103,6 @@ def lowest_priority(pid: int) -> None:
         os.setpriority(os.PRIO_PROCESS, pid, STUDENT_BROWSER_NICE)
     with contextlib.suppress(OSError), open(f"/proc/{pid}/autogroup", "w") as autogroup:
         autogroup.write(str(STUDENT_BROWSER_NICE))
-
-
-def _descendants(pids: set[int]) -> set[int]:
-    """Every process started by one of `pids` (renderers opened while the browser was lifted)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            fields = benchlib.proc_stat(int(entry.name))
-            if fields:
-                children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, todo = set(), list(pids)
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
 
 
 def class_browser_pids() -> set[int]:

@@ -333,20 +333,33 @@ def _is_spawned_worker(pid: int) -> bool:
     return b"spawn_main" in command and b"resource_tracker" not in command
 
 
-def worker_pids(server_pid: int) -> list[int]:
-    """Descendants of the server started by multiprocessing's spawn (the training workers)."""
+def children_by_parent() -> dict[int, list[int]]:
+    """Every process on the machine now, by its parent's pid (from /proc/PID/stat)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             fields = proc_stat(int(entry.name))
             if fields:
                 children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, todo = [], list(children.get(server_pid, []))
+    return children
+
+
+def descendants(pids: set[int]) -> set[int]:
+    """Every process started, directly or not, by one of `pids`."""
+    children = children_by_parent()
+    found: set[int] = set()
+    todo = list(pids)
     while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo.extend(children.get(pid, []))
-    return sorted(pid for pid in found if _is_spawned_worker(pid))
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def worker_pids(server_pid: int) -> list[int]:
+    """Descendants of the server started by multiprocessing's spawn (the training workers)."""
+    return sorted(pid for pid in descendants({server_pid}) if _is_spawned_worker(pid))
 
 
 def tensorflow_mapped(pid: int) -> bool:

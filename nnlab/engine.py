@@ -818,7 +818,10 @@ class Engine:
 
     def watchers(self) -> int:
         """Labs whose page rendered in the last WATCH_WINDOW_S seconds."""
-        since = time.monotonic() - WATCH_WINDOW_S
+        return self._labs_seen_within(WATCH_WINDOW_S)
+
+    def _labs_seen_within(self, seconds: float) -> int:
+        since = time.monotonic() - seconds
         return sum(1 for seen in list(self._lab_seen.values()) if seen >= since)
 
     def refresh_interval(self) -> float:
@@ -1076,8 +1079,7 @@ class Engine:
         """
         if not self.worker_start_seconds:  # no worker ever got ready: a broken install
             return MIN_WARM_WORKERS
-        since = time.monotonic() - self.worker_idle_s
-        labs = sum(1 for seen in list(self._lab_seen.values()) if seen >= since)
+        labs = self._labs_seen_within(self.worker_idle_s)
         return max(MIN_WARM_WORKERS, min(self._workers_wanted, labs))
 
     def _retire_idle_workers(self) -> list[tuple[_Worker, Any]]:
