@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nnlab.registry import PAGES, Page
-from pages._browser import collapse_sidebar_on_touch_tablets
-from pages._class_join import follow_class
-from pages._common import language_selector, projector_switch, t
-from pages._lab import keep_lab, lab_sidebar
-from pages._share import restore_from_link
+from pages.classroom.join import follow_class
+from pages.classroom.share import restore_from_link
+from pages.common.browser import collapse_sidebar_on_touch_tablets
+from pages.common.lab import keep_lab, lab_sidebar
+from pages.common.navigation import PAGES, Page
+from pages.common.ui import language_selector, projector_switch, t
 
 st.set_page_config(page_title="NN Lab", page_icon=":material/neurology:", layout="wide")
 
 
 def home() -> None:
     """The home page: what NN Lab is, where the data comes from, the way to each page."""
-    from pages import _home
+    from pages.home import body as _home
 
     _home.render()
 

@@ -497,9 +497,10 @@ def class_of_students(home: Path, pages: list) -> tuple[object, str, str]:
     (`lab=`, which the app keeps on every page)."""
     from urllib.parse import parse_qs, urlparse
 
-    from nnlab.classes import ClassStore
-    from nnlab.presets import PRESETS
-    from nnlab.store import Store, sqlite_url
+    from nnlab.classroom.service import ClassStore
+    from nnlab.core.presets import PRESETS
+    from nnlab.store.database import sqlite_url
+    from nnlab.store.store import Store
 
     classes = ClassStore(Store(sqlite_url(home / "nnlab.sqlite3")))
     # The class starts from the link's own settings, so joining changes nothing the students train.
@@ -516,7 +517,7 @@ def class_of_students(home: Path, pages: list) -> tuple[object, str, str]:
 
 def board_refresh_ms(classes, class_id: str) -> float:
     """CPU milliseconds of what one board refresh asks of the store and nnlab (uncached)."""
-    from nnlab.classes import leaderboard_entries
+    from nnlab.classroom.leaderboard import leaderboard_entries
 
     started = time.thread_time()
     board = classes.board(class_id, max_age_s=0.0)
@@ -764,9 +765,9 @@ async def one_class(
 
 
 def _engine_worker_count() -> int | None:
-    """The engine's own worker count for this machine (nnlab.engine imports no TensorFlow)."""
+    """The engine's own worker count for this machine (its module imports no TensorFlow)."""
     try:
-        from nnlab.engine import worker_count
+        from nnlab.engine.pool import worker_count
 
         return int(worker_count())
     except Exception:

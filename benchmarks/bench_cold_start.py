@@ -5,9 +5,9 @@ not counted), measures server start -> home page rendered (script idle and the "
 visible), records the server's resident memory and whether TensorFlow's shared library is mapped
 into it (read from /proc/<pid>/maps: the honest check that no TensorFlow import happened), then
 clicks "Build & Train" and measures until that page is ready. Training runs in worker processes
-(`nnlab.engine`), which Build & Train may start: they are counted, and checked for TensorFlow,
-apart from the server. Every server gets a fresh NNLAB_HOME (an empty run store), as on a first
-start. A last check renders the home page with AppTest in a clean subprocess and asserts
+(`nnlab.engine.engine`), which Build & Train may start: they are counted, and checked for
+TensorFlow, apart from the server. Every server gets a fresh NNLAB_HOME (an empty run store), as on
+a first start. A last check renders the home page with AppTest in a clean subprocess and asserts
 "tensorflow" is not in sys.modules.
 
     python benchmarks/bench_cold_start.py            # 5 repetitions

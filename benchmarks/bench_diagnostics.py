@@ -1,7 +1,7 @@
 """What the per-epoch diagnostics cost: their time as a share of the epoch (goal: at most 3 %).
 
-Trains a few specs in this process with `nnlab.training.fit_spec` as a worker does, twice each:
-with the diagnostics callback as it ships (its own time per epoch is measured inside it), and
+Trains a few specs in this process with `nnlab.learn.training.fit_spec` as a worker does, twice
+each: with the diagnostics callback as it ships (its own time per epoch is measured inside it), and
 with the callback replaced by one that does nothing. Prints, per spec and epoch, the callback's
 seconds and its share of the epoch beside the epoch time with and without it.
 
@@ -60,25 +60,25 @@ def _train(
     """(epoch seconds, diagnostics seconds, of which the map's) per epoch of one run."""
     import keras
 
-    import nnlab.diagnostics as diagnostics
-    from nnlab.training import fit_spec
+    from nnlab.learn import callbacks
+    from nnlab.learn.training import fit_spec
 
     made: list[Any] = []
-    original = diagnostics.diagnostics_callback
+    original = callbacks.DiagnosticsCallback
 
     def keep(*args: Any, **kwargs: Any) -> Any:
         callback = original(*args, **kwargs) if diagnostics_on else keras.callbacks.Callback()
         made.append(callback)
         return callback
 
-    diagnostics.diagnostics_callback = keep
+    callbacks.DiagnosticsCallback = keep
     try:
         result = fit_spec(spec, dataset)
     finally:
-        diagnostics.diagnostics_callback = original
+        callbacks.DiagnosticsCallback = original
     spent = list(getattr(made[0], "seconds", [])) if made else []
     mapped = list(getattr(made[0], "map_seconds", [])) if made else []
-    return [row["seconds"] for row in result.history], spent, mapped
+    return [row.seconds for row in result.history], spent, mapped
 
 
 def main() -> None:
@@ -90,8 +90,8 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
 
-    from nnlab.datasets import load_dataset
-    from nnlab.spec import RunSpec
+    from nnlab.core.spec import RunSpec
+    from nnlab.data.datasets import load_dataset
 
     dataset = load_dataset("fashion_mnist")
     epochs = args.epochs or (2 if args.quick else 3)

@@ -2,7 +2,7 @@
 
     python benchmarks/bench_engine.py --students 10,30
 
-No Streamlit and no browser: one process holds an `nnlab.engine.Engine` (a temporary SQLite
+No Streamlit and no browser: one process holds an `nnlab.engine.engine.Engine` (a temporary SQLite
 store, 2 workers), as the app's process does. A solo run is timed first (submit -> stored); then
 N labs submit the same run within milliseconds, and N threads do what a watching page does
 (`touch`, `lab_runs`, `live`, every `refresh_interval()` seconds) until every run ended. It
@@ -33,8 +33,9 @@ GOAL_RATIO = 1.3
 def measure(students: int, workers: int) -> dict:
     """One class of `students` labs on a fresh engine; the figures."""
     from nnlab import PRESETS
-    from nnlab.engine import Engine
-    from nnlab.store import Store, sqlite_url
+    from nnlab.engine.engine import Engine
+    from nnlab.store.database import sqlite_url
+    from nnlab.store.store import Store
 
     home = Path(tempfile.mkdtemp(prefix="nnlab-bench-engine-"))
     engine = Engine(

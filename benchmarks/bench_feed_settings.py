@@ -6,7 +6,7 @@ spec again and again in ONE process and alternates the variants round by round (
 order), so slow and busy moments hit every variant alike. It times the second epoch of each fit
 (the first also traces the graph). Variants:
 
-- generator: nnlab.training as shipped (a Python generator per batch through tf.data)
+- generator: nnlab.learn.training as shipped (a Python generator per batch through tf.data)
 - generator_spe8: the same with compile(steps_per_execution=8)
 - gather: per-epoch seeded index orders; tf.data batches the indices and gathers images and
   labels from one uint8 tensor (no Python per batch, same batch order as shipped)
@@ -39,8 +39,8 @@ def _fit_once(variant: str, spec, data, tutorial_data) -> float:
     import keras
     import tensorflow as tf
 
-    from nnlab import training
-    from nnlab.model import build_model
+    from nnlab.learn import training
+    from nnlab.learn.model import build_model
 
     batches = math.ceil(len(data.train_indices) / spec.batch_size)
     validation = {
@@ -100,7 +100,7 @@ def main() -> None:
     import numpy as np
 
     import nnlab
-    from nnlab import training
+    from nnlab.learn import training
 
     machine = benchlib.machine_record()
     print(benchlib.machine_line(machine), flush=True)

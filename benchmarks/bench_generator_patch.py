@@ -8,7 +8,7 @@ faults and system CPU time show it whatever the machine's load. Each case runs i
 - tutorial: tutorial-style fit on float64 arrays, nothing else in the process
 - tutorial_patched: the same after one tiny generator dataset was iterated
 - generator: nnlab's model and data split fed by `from_generator` as first shipped
-  (`benchlib.generator_dataset`; nnlab.training itself now gathers, as `gather` does)
+  (`benchlib.generator_dataset`; nnlab.learn.training itself now gathers, as `gather` does)
 - gather: the same batches in the same order, from per-epoch index orders and tf.gather
 
     python benchmarks/bench_generator_patch.py [--cases tutorial,tutorial_patched,generator,gather]
@@ -37,8 +37,9 @@ def child(case: str) -> dict:
     import tensorflow as tf
 
     import nnlab
-    from nnlab import LayerSpec, RunSpec, training
-    from nnlab.model import build_model
+    from nnlab import LayerSpec, RunSpec
+    from nnlab.learn import training
+    from nnlab.learn.model import build_model
 
     spec = RunSpec(
         dataset="fashion_mnist",

@@ -1,6 +1,6 @@
 """Memory of the classroom engine: idle workers, then 1, 4 and 8 runs at once, against a tutorial.
 
-Training runs in worker processes (`nnlab.engine.Engine`), so the memory a class costs is the
+Training runs in worker processes (`nnlab.engine.engine.Engine`), so the memory a class costs is the
 app process plus its workers. Each measurement is a fresh process that builds an Engine with a
 temporary SQLite store (NNLAB_HOME in a temp folder) and W workers, waits until they have
 imported TensorFlow (`warm_up`), samples the idle figure, then submits N runs of 784-128-10 at
@@ -206,9 +206,9 @@ def child_engine(count: int, workers: int, train_size: int | None, epochs: int) 
     home = tempfile.mkdtemp(prefix="nnlab-bench-memory-")
     os.environ["NNLAB_HOME"] = home
     os.environ.pop("NNLAB_DATABASE_URL", None)
-    from nnlab.engine import Engine
-    from nnlab.labs import new_lab_id
-    from nnlab.store import Store
+    from nnlab.core.labs import new_lab_id
+    from nnlab.engine.engine import Engine
+    from nnlab.store.store import Store
 
     store = Store()
     app_alone = smaps_rollup_mb()
@@ -266,7 +266,7 @@ def child_engine(count: int, workers: int, train_size: int | None, epochs: int) 
         "worker_vm_hwm_mb": [value for value in worker_hwm if value is not None],
         "workers_ready_s": ready_s,
         "seconds": seconds,
-        "val_accuracy": [run.history[-1]["val_accuracy"] for run in runs],
+        "val_accuracy": [run.history[-1].val_accuracy for run in runs],
         "train_images": [run.train_images for run in runs],
     }
 

@@ -2,14 +2,15 @@
 
     python benchmarks/bench_predict_latency.py [--repeats 200]
 
-The app process holds NumPy networks (`nnlab.network.Network`), never Keras. This measures, for
-the shipped default digit CNN (`load_default_network()`) and for a 784-128-10 MLP trained here
-with `nnlab.training.train` and converted with `network_from_keras`: preprocessing alone and the
-full path the Draw page takes, `nnlab.drawing.predict_digit(network, rgba)`. Those run in a child
-process that never imports TensorFlow, as the app process. For comparison the parent (which has
-Keras, to train the MLP) times the same networks as Keras models: the direct call
-`model(x, training=False)` the app used before the port, `model.predict`, and, for the MLP, the
-tutorial's NumPy forward pass (`nnlab.numpy_net`). Prints the median and 95th percentile in ms.
+The app process holds NumPy networks (`nnlab.inspection.network.Network`), never Keras. This
+measures, for the shipped default digit CNN (`load_default_network()`) and for a 784-128-10 MLP
+trained here with `nnlab.learn.training.train` and converted with `network_from_keras`:
+preprocessing alone and the full path the Draw page takes,
+`nnlab.inspection.drawing.predict_digit(network, rgba)`. Those run in a child process that never
+imports TensorFlow, as the app process. For comparison the parent (which has Keras, to train the
+MLP) times the same networks as Keras models: the direct call `model(x, training=False)` the app
+used before the port, `model.predict`, and, for the MLP, the tutorial's NumPy forward pass
+(`nnlab.inspection.numpy_net`). Prints the median and 95th percentile in ms.
 """
 
 from __future__ import annotations
@@ -57,9 +58,9 @@ def _canvas() -> np.ndarray:
 
 def child_numpy(mlp_path: str, repeats: int) -> dict:
     """The app's path, in a process without TensorFlow: preprocess and predict_digit."""
-    from nnlab.default_model import load_default_network
-    from nnlab.drawing import predict_digit, preprocess_drawing
-    from nnlab.network import Network
+    from nnlab.inspection.default_model import load_default_network
+    from nnlab.inspection.drawing import predict_digit, preprocess_drawing
+    from nnlab.inspection.network import Network
 
     canvas = _canvas()
     networks = {
@@ -91,11 +92,11 @@ def main() -> None:
         return
 
     import nnlab
-    from nnlab.drawing import model_inputs, preprocess_drawing
-    from nnlab.network import network_from_keras
-    from nnlab.numpy_net import dense_layers_of, forward_numpy, numpy_inputs_of
-    from nnlab.spec import LayerSpec, RunSpec
-    from nnlab.training import train
+    from nnlab.core.spec import LayerSpec, RunSpec
+    from nnlab.inspection.drawing import model_inputs, preprocess_drawing
+    from nnlab.inspection.numpy_net import dense_layers_of, forward_numpy, numpy_inputs_of
+    from nnlab.learn.keras_network import network_from_keras
+    from nnlab.learn.training import train
 
     canvas = _canvas()
     spec = RunSpec(

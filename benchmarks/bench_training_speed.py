@@ -184,9 +184,9 @@ def child_nnlab(arch: str, train_size: int | None, epochs: int) -> dict:
     wall = time.perf_counter() - start
     history = result[1] if isinstance(result, tuple) else result.history
     return {
-        "epoch_seconds": [float(entry["seconds"]) for entry in history],
+        "epoch_seconds": [float(entry.seconds) for entry in history],
         "fit_seconds": wall,
-        "val_accuracy": float(history[-1]["val_accuracy"]),
+        "val_accuracy": float(history[-1].val_accuracy),
         "peak_rss_mb": benchlib.peak_rss_mb(),
     }
 
@@ -194,7 +194,7 @@ def child_nnlab(arch: str, train_size: int | None, epochs: int) -> dict:
 def child_nnlab_lab(arch: str, train_size: int | None, epochs: int, options: dict) -> dict:
     """nnlab's model and data, fed to `fit` in other ways: what would make nnlab.train faster.
 
-    options: "feed" = "generator" (nnlab.training's per-batch Python generator, as shipped),
+    options: "feed" = "generator" (nnlab.learn.training's per-batch Python generator, as shipped),
     "gather" (a tf.data stream of seeded per-epoch index batches, images gathered from one
     shared uint8 tensor inside tf.data: no Python per batch) or "arrays" (the run's uint8 images
     copied out and given to fit as arrays, Keras shuffling); plus "steps_per_execution",
@@ -204,7 +204,7 @@ def child_nnlab_lab(arch: str, train_size: int | None, epochs: int, options: dic
     import math
 
     import nnlab
-    from nnlab import training
+    from nnlab.learn import training
 
     spec = spec_for(arch, train_size, epochs)
     dataset = nnlab.load_dataset("fashion_mnist")

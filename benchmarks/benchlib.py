@@ -170,7 +170,7 @@ def load_fashion_idx() -> tuple:
 def generator_dataset(spec: Any, data: Any) -> Any:
     """nnlab's training feed as first shipped: `tf.data.Dataset.from_generator` over batches.
 
-    nnlab.training now gathers batches by index (see docs/BENCHMARKS.md, "Why nnlab was
+    nnlab.learn.training now gathers batches by index (see docs/BENCHMARKS.md, "Why nnlab was
     slower"); the speed labs keep this copy to measure what the generator feed costs. Same
     batches, same order: `epoch_order` of the spec, batch by batch, endless.
     """
@@ -178,8 +178,8 @@ def generator_dataset(spec: Any, data: Any) -> Any:
 
     import tensorflow as tf
 
-    from nnlab.spec import IMAGE_SIDE
-    from nnlab.training import epoch_order
+    from nnlab.core.shapes import IMAGE_SIDE
+    from nnlab.learn.training import epoch_order
 
     batch_size = spec.batch_size
 

@@ -59,13 +59,13 @@ Goal: canvas pixels -> probabilities in under 20 ms (median), server side.
 
 {machine_line}
 
-The Draw page holds NumPy networks (`nnlab.network.Network`) and calls
-`nnlab.drawing.predict_digit(network, rgba)`: the "predict_digit" rows, timed in a process that
-never imports TensorFlow, as the app process. The Keras rows time the same two networks as Keras
-models in the benchmark's own process (the direct model call was the Draw page's path before
-training moved to worker processes), for comparison; they ran right after the NumPy rows, on the
-same loaded machine. The MLP is trained by the script (`nnlab.training.train`, 3,000 MNIST
-images, 1 epoch) and converted with `network_from_keras`.
+The Draw page holds NumPy networks (`nnlab.inspection.network.Network`) and calls
+`nnlab.inspection.drawing.predict_digit(network, rgba)`: the "predict_digit" rows, timed in a
+process that never imports TensorFlow, as the app process. The Keras rows time the same two
+networks as Keras models in the benchmark's own process (the direct model call was the Draw page's
+path before training moved to worker processes), for comparison; they ran right after the NumPy
+rows, on the same loaded machine. The MLP is trained by the script (`nnlab.learn.training.train`,
+3,000 MNIST images, 1 epoch) and converted with `network_from_keras`.
 
 Command: `python benchmarks/run_all.py --only latency` (runs
 `python benchmarks/bench_predict_latency.py` and records its output as printed):

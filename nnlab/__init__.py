@@ -9,28 +9,28 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from nnlab.presets import PRESETS
-from nnlab.spec import LayerSpec, Preset, RunSpec
+from nnlab.core.presets import PRESETS
+from nnlab.core.spec import LayerSpec, Preset, RunSpec
 
 # public name -> module that defines it; imported only when the name is first used
 _LAZY = {
-    "Dataset": "nnlab.datasets",
-    "load_dataset": "nnlab.datasets",
-    "build_model": "nnlab.model",
-    "summary_rows": "nnlab.model",
-    "layer_rows": "nnlab.model",
-    "network_dot": "nnlab.model",
-    "train": "nnlab.training",
-    "evaluate": "nnlab.evaluation",
-    "Evaluation": "nnlab.evaluation",
-    "preprocess_drawing": "nnlab.drawing",
-    "predict_digit": "nnlab.drawing",
-    "load_default_model": "nnlab.default_model",
-    "load_default_network": "nnlab.default_model",
-    "Network": "nnlab.network",
-    "network_from_keras": "nnlab.network",
-    "forward_numpy": "nnlab.numpy_net",
-    "dense_layers_of": "nnlab.numpy_net",
+    "Dataset": "nnlab.data.datasets",
+    "load_dataset": "nnlab.data.datasets",
+    "build_model": "nnlab.learn.model",
+    "summary_rows": "nnlab.learn.model",
+    "layer_rows": "nnlab.core.summary",
+    "network_dot": "nnlab.core.summary",
+    "train": "nnlab.learn.training",
+    "evaluate": "nnlab.inspection.evaluation",
+    "Evaluation": "nnlab.inspection.evaluation",
+    "preprocess_drawing": "nnlab.inspection.drawing",
+    "predict_digit": "nnlab.inspection.drawing",
+    "load_default_model": "nnlab.inspection.default_model",
+    "load_default_network": "nnlab.inspection.default_model",
+    "Network": "nnlab.inspection.network",
+    "network_from_keras": "nnlab.learn.keras_network",
+    "forward_numpy": "nnlab.inspection.numpy_net",
+    "dense_layers_of": "nnlab.inspection.numpy_net",
 }
 
 __all__ = ["PRESETS", "LayerSpec", "Preset", "RunSpec", *_LAZY]

@@ -9,36 +9,38 @@ from __future__ import annotations
 import streamlit as st
 
 from nnlab import PRESETS
-from nnlab.spec import SpecError
-from pages import _spec_widgets as keys
-from pages import _state as state
-from pages._build_controls import (
+from nnlab.core.spec import SpecError
+from pages.build import spec_widgets as keys
+from pages.build.controls import (
     LIVE_COLUMN_CSS,
     architecture_controls,
     data_controls,
     network_preview,
     training_controls,
 )
-from pages._build_data import show_dataset
-from pages._build_history import run_history
-from pages._build_live import live_panel
-from pages._build_presets import preset_picker
-from pages._build_runs import (
+from pages.build.data import show_dataset
+from pages.build.history import run_history
+from pages.build.live import live_panel
+from pages.build.presets import preset_picker
+from pages.build.runs import (
     active_runs,
     can_start_run,
     lab_runs,
     start_run,
     update_gap_notice,
 )
-from pages._class_join import (
-    class_banner,
+from pages.classroom.join import class_banner
+from pages.classroom.membership import (
+    class_size,
     current_membership,
     enforce_locks,
     keep_widgets_locked,
 )
-from pages._common import lang, preset_title, t
-from pages._lab import store_notices
-from pages._share import code_export, glossary, share_controls
+from pages.classroom.share import code_export, glossary, share_controls
+from pages.common import state
+from pages.common.estimates import run_estimate
+from pages.common.lab import store_notices
+from pages.common.ui import lang, preset_title, t
 
 # A preset button or a share link leaves (RunSpec, preset_key | None) here; load it into the
 # widgets before any of them is drawn (Streamlit forbids changing a drawn widget's value).
@@ -108,6 +110,10 @@ with live_column, st.container(key="b_live_column"):
     )
     if not start_allowed:
         st.caption(t("build.too_many_runs"))
+    elif spec is not None:
+        membership = state.MEMBERSHIP.peek()
+        students = class_size(membership.info.class_id) if membership else 1
+        run_estimate(spec, students)
     if train_clicked and spec is not None and start_allowed:
         start_run(spec, preset_key)
     live_panel()

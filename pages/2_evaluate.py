@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 import nnlab
-from nnlab import formatting
-from nnlab.datasets import load_dataset
-from pages import _state as state
-from pages._charts import confusion_chart, look_for
-from pages._class_handwriting import class_handwriting_section
-from pages._common import is_projector, preset_title, t
-from pages._data import dataset_summary
-from pages._evaluate_robust import show_robustness
-from pages._evaluate_samples import filter_key, show_samples
-from pages._lab import engine, store_notices
-from pages._models import (
+from nnlab.core import formatting
+from nnlab.data.datasets import load_dataset
+from pages.classroom.handwriting import class_handwriting_section
+from pages.common import navigation, state
+from pages.common.charts import look_for
+from pages.common.data import dataset_summary
+from pages.common.lab import engine, store_notices
+from pages.common.models import (
     ModelChoice,
     default_model_available,
     model_choices,
     model_upload_widget,
     pick_model,
 )
+from pages.common.ui import is_projector, preset_title, t
+from pages.evaluate.charts import confusion_chart
+from pages.evaluate.robust import show_robustness
+from pages.evaluate.samples import filter_key, show_samples
 
 MAX_CACHED_EVALUATIONS = 6
 
@@ -35,7 +35,7 @@ def choose_model() -> ModelChoice | None:
     if not model_choices(include_default=False) and not state.USE_DEFAULT_MODEL.get():
         st.info(t("evaluate.no_model"), icon=":material/school:")
         st.page_link(
-            "pages/1_build_and_train.py",
+            navigation.page("build").file,
             label=t("evaluate.go_train"),
             icon=":material/model_training:",
         )
@@ -117,13 +117,13 @@ def show_figures(evaluation: Any, run: Any | None) -> None:
         st.caption(t(f"evaluate.loss.{evaluation.loss_name}"))
     if history:
         last = history[-1]
-        epoch = int(last.get("epoch", len(history)))
+        epoch = last.epoch
         for column, prefix in ((columns[2], ""), (columns[3], "val_")):
             with column:
                 label_key = "evaluate.val_accuracy" if prefix else "evaluate.train_accuracy"
-                st.metric(t(label_key, epoch=epoch), percent(last.get(f"{prefix}accuracy")))
-                loss = last.get(f"{prefix}loss")
-                if loss is not None and math.isfinite(loss):
+                st.metric(t(label_key, epoch=epoch), percent(last.figure(f"{prefix}accuracy")))
+                loss = last.figure(f"{prefix}loss")
+                if loss is not None:
                     st.caption(t("evaluate.loss_value", loss=formatting.loss(loss)))
     else:
         columns[2].caption(t("evaluate.no_training_figures"))

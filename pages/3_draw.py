@@ -2,7 +2,7 @@
 
 Laid out for a 1366x768 laptop: the canvas and the prediction side by side at the top, settings
 under the canvas, explanations below and in expanders. Clear empties the canvas in the browser
-(pages/_browser.py), so a stroke drawn right after it is never lost.
+(pages/common/browser.py), so a stroke drawn right after it is never lost.
 """
 
 from __future__ import annotations
@@ -12,23 +12,24 @@ import time
 import numpy as np
 import streamlit as st
 
-from nnlab.datasets import CLASS_NAMES
-from nnlab.drawing import (
+from nnlab.core.choices import DATASETS
+from nnlab.core.shapes import MAX_PHOTO_UPLOAD_MB
+from nnlab.data.datasets import CLASS_NAMES
+from nnlab.inspection.drawing import (
     ImageFileError,
     class_probabilities,
     preprocess_drawing,
     preprocess_photo,
 )
-from nnlab.inside import png_data_url
-from nnlab.registry import DATASETS
-from pages import _state as state
-from pages._browser import canvas_clear_button
-from pages._charts import class_probability_bars
-from pages._class_handwriting import contribute_drawing
-from pages._common import t
-from pages._draw_explain import digit_notice, explain_drawing
-from pages._lab import store_notices
-from pages._models import ModelChoice, model_upload_widget, pick_model_or_explain
+from nnlab.inspection.inside import png_data_url
+from pages.classroom.handwriting import contribute_drawing
+from pages.common import navigation, state
+from pages.common.browser import canvas_clear_button
+from pages.common.lab import store_notices
+from pages.common.models import ModelChoice, model_upload_widget, pick_model_or_explain
+from pages.common.ui import t
+from pages.draw.charts import class_probability_bars
+from pages.draw.explain import digit_notice, explain_drawing
 
 CANVAS_SIDE = 280
 CANVAS_BOX = "draw_canvas_box"  # the container the canvas is fitted to (and cleared in)
@@ -80,7 +81,7 @@ def photo_image() -> np.ndarray | None:
         type=["png", "jpg", "jpeg"],
         help=t("draw.photo_help"),
         key="draw_photo",
-        max_upload_size=10,
+        max_upload_size=MAX_PHOTO_UPLOAD_MB,
     )
     if upload is None:
         st.info(t("draw.photo_prompt"), icon=":material/photo_camera:")
@@ -146,7 +147,9 @@ def show_prediction(choice: ModelChoice, image: np.ndarray, looks_like_digit: bo
         t("draw.threshold"), 0.3, 0.95, 0.6, 0.05, help=t("draw.threshold_help"), key="draw_sure"
     )
     st.caption(t("draw.latency", ms=f"{milliseconds:.1f}"))
-    st.page_link("pages/4_inside.py", label=t("draw.inside_link"), icon=":material/biotech:")
+    st.page_link(
+        navigation.page("inside").file, label=t("draw.inside_link"), icon=":material/biotech:"
+    )
 
 
 st.title(f":material/draw: {t('draw.title')}")

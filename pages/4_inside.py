@@ -6,21 +6,22 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from nnlab import inside
-from nnlab.datasets import CLASS_NAMES, load_dataset
-from nnlab.drawing import model_inputs
-from pages import _state as state
-from pages._charts import histogram_chart, unit_bars_chart
-from pages._common import lang, t
-from pages._inside_functions import show_functions
-from pages._inside_numpy import show_numpy
-from pages._lab import store_notices
-from pages._models import (
+from nnlab.core.summary import network_dot
+from nnlab.data.datasets import CLASS_NAMES, load_dataset
+from nnlab.inspection import inside
+from nnlab.inspection.drawing import model_inputs
+from pages.common import state
+from pages.common.lab import store_notices
+from pages.common.models import (
     ModelChoice,
     model_download_button,
     model_upload_widget,
     pick_model_or_explain,
 )
+from pages.common.ui import lang, t
+from pages.inside.charts import histogram_chart, unit_bars_chart
+from pages.inside.functions import show_functions
+from pages.inside.numpy_pass import show_numpy
 
 TILE_COLUMNS = 16
 
@@ -32,8 +33,6 @@ def choose_model() -> ModelChoice | None:
 
 def show_summary(choice: ModelChoice) -> None:
     """Keras' summary rows and the network diagram."""
-    from nnlab.model import network_dot
-
     network = choice.network
     try:
         rows = network.summary_rows()

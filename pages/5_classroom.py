@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nnlab import registry
-from nnlab.challenges import CHALLENGES, Challenge, RunOutcome
-from nnlab.challenges import run_outcomes as score_runs
-from nnlab.classes import (
+from nnlab.classroom.errors import ClassError
+from nnlab.classroom.service import (
     DEFAULT_CAPACITY,
     DEFAULT_EXPIRY_DAYS,
     MAX_CAPACITY,
     MAX_CLASS_NAME,
     MAX_EXPIRY_DAYS,
-    ClassError,
 )
+from nnlab.core.challenges import CHALLENGES, Challenge, RunOutcome
+from nnlab.core.challenges import run_outcomes as score_runs
+from nnlab.core.links import SPEC_FIELDS, encode_link, link_url
 from nnlab.i18n import LANGUAGES
-from nnlab.links import SPEC_FIELDS, encode_link, link_url
-from pages import _state as state
-from pages._class_join import join_box
-from pages._class_teacher import (
+from pages.classroom.join import join_box
+from pages.classroom.share import (
+    BUILD_PAGE_PATH,
+    app_base_url,
+    glossary,
+)
+from pages.classroom.teacher import (
     DEFAULT_LOCKS,
     field_label,
     join_card,
@@ -29,20 +32,17 @@ from pages._class_teacher import (
     starting_points,
     teacher_link_card,
 )
-from pages._common import lang, t
-from pages._lab import class_store
-from pages._models import lab_runs
-from pages._share import (
-    BUILD_PAGE_PATH,
-    app_base_url,
-    glossary,
-)
+from pages.common import navigation, state
+from pages.common.estimates import class_estimate_choice
+from pages.common.lab import class_store
+from pages.common.models import lab_runs
+from pages.common.ui import lang, t
 
-BUILD_PAGE = registry.page("build").file
+BUILD_PAGE = navigation.page("build").file
 
 
 def run_outcomes() -> list[RunOutcome]:
-    """Every run of this lab as a challenge sees it (scored by nnlab.challenges)."""
+    """Every run of this lab as a challenge sees it (scored by nnlab.core.challenges)."""
     return score_runs(lab_runs())
 
 
@@ -157,11 +157,13 @@ def create_class_form() -> None:
         value=DEFAULT_CAPACITY,
         key="class_capacity",
     )
+    # The class's time on this server for a full class, with a smaller run offered when long.
+    spec = class_estimate_choice(chosen.spec, int(capacity), key="class_fit")
     if st.button(t("teach.create"), icon=":material/group_add:", type="primary", key="class_go"):
         try:
             _info, key = class_store().create_class(
                 name,
-                chosen.spec,
+                spec,
                 preset_key=chosen.preset_key,
                 locked=chosen.locked,
                 hidden=chosen.hidden,
@@ -230,7 +232,7 @@ challenges, class_mode, teacher, glossary_tab = st.tabs(
 with challenges:
     challenges_tab()
 with class_mode:
-    join_box()  # students: join a class with its code (pages/_class_join.py)
+    join_box()  # students: join a class with its code (pages/classroom/join.py)
     class_tab()
 with teacher:
     teacher_tab()

@@ -20,7 +20,7 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from nnlab.datasets import BUNDLED_DIR, BUNDLED_FILES, DEBIAN_FASHION_DIR, read_idx  # noqa: E402
+from nnlab.data.datasets import BUNDLED_DIR, BUNDLED_FILES, DEBIAN_FASHION_DIR, read_idx  # noqa: E402
 
 SEED = 20_240_601
 MNIST_TEST_PER_CLASS = 200

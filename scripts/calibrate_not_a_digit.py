@@ -5,11 +5,11 @@
 Digits: MNIST test images (the offline sample when there is no cache) and digits drawn as mouse
 strokes through the Draw pipeline (tests/drawn_digits.py's strokes, jittered, at random sizes,
 slants and pen widths). Non-digits: letters, signs, shapes, scribbles and blobs drawn the same way
-(nnlab.explain.NON_DIGIT_SHAPES), two independent sets of drawings: one to fit the probe, one to
-measure. Each threshold lets at most DIGIT_BUDGET of the calibration digits (MNIST and drawn,
-each) read "not a digit". The score is chosen by how many shapes of a family it catches when that
-family was left out of the fitting (leave one family out), so the choice rewards catching shapes
-nobody thought of; the shipped probe is then fitted on every family.
+(nnlab.inspection.digit_check.NON_DIGIT_SHAPES), two independent sets of drawings: one to fit the
+probe, one to measure. Each threshold lets at most DIGIT_BUDGET of the calibration digits (MNIST
+and drawn, each) read "not a digit". The score is chosen by how many shapes of a family it catches
+when that family was left out of the fitting (leave one family out), so the choice rewards catching
+shapes nobody thought of; the shipped probe is then fitted on every family.
 
 Writes nnlab/assets/not_a_digit.json, keyed to the network's fingerprint: after the default model
 is retrained, the app falls back to a plain confidence rule until this script is run again.
@@ -30,10 +30,10 @@ sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests")]
 
 from drawn_digits import STROKES  # noqa: E402
 
-from nnlab import explain  # noqa: E402
-from nnlab.datasets import load_dataset  # noqa: E402
-from nnlab.default_model import DEFAULT_NETWORK_PATH, load_default_network  # noqa: E402
-from nnlab.drawing import preprocess_drawing  # noqa: E402
+from nnlab.data.datasets import load_dataset  # noqa: E402
+from nnlab.inspection import backprop, digit_check  # noqa: E402
+from nnlab.inspection.default_model import DEFAULT_NETWORK_PATH, load_default_network  # noqa: E402
+from nnlab.inspection.drawing import preprocess_drawing  # noqa: E402
 
 DIGIT_BUDGET = 0.05  # at most this share of calibration digits may read "not a digit"
 SEED = 2026
@@ -49,10 +49,10 @@ def drawn_digits(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         width = int(rng.integers(10, 34))
         height = rng.uniform(110, 230)
         aspect = rng.uniform(0.45, 0.9)  # digits are taller than wide
-        left = rng.uniform(10, explain.CANVAS - 10 - height * aspect)
-        top = rng.uniform(10, explain.CANVAS - 10 - height)
+        left = rng.uniform(10, digit_check.CANVAS - 10 - height * aspect)
+        top = rng.uniform(10, digit_check.CANVAS - 10 - height)
         box = (left, top, left + height * aspect, top + height)
-        rgba = explain.draw_strokes(explain.jitter(STROKES[digit], rng), width, box)
+        rgba = digit_check.draw_strokes(digit_check.jitter(STROKES[digit], rng), width, box)
         image = preprocess_drawing(rgba)
         if image is not None:
             images.append(image)
@@ -62,7 +62,7 @@ def drawn_digits(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def non_digits(families: list[str], seed: int) -> tuple[np.ndarray, list[str]]:
     """PER_FAMILY drawings of each family."""
-    return explain.non_digit_drawings(PER_FAMILY * len(families), seed=seed, shapes=families)
+    return digit_check.non_digit_drawings(PER_FAMILY * len(families), seed=seed, shapes=families)
 
 
 def threshold_for(digit_scores: list[np.ndarray]) -> float:
@@ -80,7 +80,7 @@ def rates(threshold: float, digits: dict[str, np.ndarray], others: np.ndarray) -
 def main() -> None:
     """Calibrate, print the figures, write the JSON asset."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", type=Path, default=explain.CALIBRATION_PATH)
+    parser.add_argument("--output", type=Path, default=digit_check.CALIBRATION_PATH)
     args = parser.parse_args()
 
     network = load_default_network()
@@ -98,7 +98,7 @@ def main() -> None:
         "calibration": drawn_digits(300, SEED + 2)[0],
     }
     drawn["held_out"], drawn_labels = drawn_digits(500, SEED + 3)
-    families = [*explain.NON_DIGIT_SHAPES, *explain.RANDOM_SHAPES]
+    families = [*digit_check.NON_DIGIT_SHAPES, *digit_check.RANDOM_SHAPES]
     # Two independent sets of drawings of every family: one to fit the probe, one to measure.
     others_fit, fit_names = non_digits(families, SEED + 4)
     others_test, test_names = non_digits(families, SEED + 5)
@@ -106,17 +106,17 @@ def main() -> None:
 
     digit_features = np.vstack(
         [
-            explain.probe_features(network, mnist["probe"]),
-            explain.probe_features(network, drawn["probe"]),
+            digit_check.probe_features(network, mnist["probe"]),
+            digit_check.probe_features(network, drawn["probe"]),
         ]
     )
-    other_features = explain.probe_features(network, others_fit)
+    other_features = digit_check.probe_features(network, others_fit)
 
     def calibrated(method: str, probe: dict | None = None) -> float:
         return threshold_for(
             [
-                explain.digit_scores(network, mnist["calibration"], method, probe),
-                explain.digit_scores(network, drawn["calibration"], method, probe),
+                digit_check.digit_scores(network, mnist["calibration"], method, probe),
+                digit_check.digit_scores(network, drawn["calibration"], method, probe),
             ]
         )
 
@@ -125,15 +125,17 @@ def main() -> None:
     unseen: dict[str, dict[str, float]] = {}
     for method in ("energy", "max_probability"):
         threshold = calibrated(method)
-        test_scores = explain.digit_scores(network, others_test, method)
+        test_scores = digit_check.digit_scores(network, others_test, method)
         unseen[method] = {
             family: float(np.mean(test_scores[test_names == family] < threshold))
             for family in families
         }
     unseen["probe"] = {}
     for family in families:
-        probe = explain.fit_probe(digit_features, other_features[fit_names != family])
-        tested = explain.digit_scores(network, others_test[test_names == family], "probe", probe)
+        probe = digit_check.fit_probe(digit_features, other_features[fit_names != family])
+        tested = digit_check.digit_scores(
+            network, others_test[test_names == family], "probe", probe
+        )
         unseen["probe"][family] = float(np.mean(tested < calibrated("probe", probe)))
     caught_unseen = {
         method: float(np.mean(list(rates_.values()))) for method, rates_ in unseen.items()
@@ -141,26 +143,26 @@ def main() -> None:
     method = max(caught_unseen, key=caught_unseen.get)
 
     # The shipped rules: the probe fitted on every family; every threshold from calibration digits.
-    final_probe = explain.fit_probe(digit_features, other_features)
+    final_probe = digit_check.fit_probe(digit_features, other_features)
     held_out: dict[str, dict[str, float]] = {}
     thresholds: dict[str, float] = {}
-    for name in explain.METHODS:
+    for name in digit_check.METHODS:
         weights = final_probe if name == "probe" else None
         thresholds[name] = calibrated(name, weights)
         held_out[name] = rates(
             thresholds[name],
             {
-                "mnist": explain.digit_scores(network, mnist["held_out"], name, weights),
-                "drawn": explain.digit_scores(network, drawn["held_out"], name, weights),
+                "mnist": digit_check.digit_scores(network, mnist["held_out"], name, weights),
+                "drawn": digit_check.digit_scores(network, drawn["held_out"], name, weights),
             },
-            explain.digit_scores(network, others_test, name, weights),
+            digit_check.digit_scores(network, others_test, name, weights),
         )
         held_out[name]["unseen_shapes_caught"] = caught_unseen[name]
-    predictions = explain.scores(network, drawn["held_out"]).argmax(axis=1)
+    predictions = backprop.scores(network, drawn["held_out"]).argmax(axis=1)
 
     record = {
-        "format": explain.CALIBRATION_FORMAT,
-        "network_fingerprint": explain.network_fingerprint(network),
+        "format": digit_check.CALIBRATION_FORMAT,
+        "network_fingerprint": digit_check.network_fingerprint(network),
         "model_file": DEFAULT_NETWORK_PATH.name,
         "model_file_sha256": hashlib.sha256(DEFAULT_NETWORK_PATH.read_bytes()).hexdigest(),
         "method": method,

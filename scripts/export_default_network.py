@@ -2,9 +2,10 @@
 
     python scripts/export_default_network.py
 
-Loads nnlab/assets/default_digit_model.keras with Keras and saves it as an `nnlab.network.Network`
-with Keras' own outputs for the first 100 MNIST test images inside, so the app can run and check
-the model without importing TensorFlow. `train_default_model.py` calls this at its end.
+Loads nnlab/assets/default_digit_model.keras with Keras and saves it as an
+`nnlab.inspection.network.Network` with Keras' own outputs for the first 100 MNIST test images
+inside, so the app can run and check the model without importing TensorFlow.
+`train_default_model.py` calls this at its end.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from nnlab.default_model import DEFAULT_MODEL_PATH, DEFAULT_NETWORK_PATH  # noqa: E402
+from nnlab.inspection.default_model import DEFAULT_MODEL_PATH, DEFAULT_NETWORK_PATH  # noqa: E402
 
 REFERENCE_IMAGES = 100  # first test images whose Keras outputs are stored with the network
 
@@ -26,8 +27,9 @@ def export(keras_path: Path = DEFAULT_MODEL_PATH, out: Path = DEFAULT_NETWORK_PA
     """Convert the Keras file at `keras_path` into a Network file at `out`; returns `out`."""
     import keras
 
-    from nnlab.datasets import load_dataset
-    from nnlab.network import Network, network_from_keras
+    from nnlab.data.datasets import load_dataset
+    from nnlab.inspection.network import Network
+    from nnlab.learn.keras_network import network_from_keras
 
     model = keras.models.load_model(keras_path, compile=False, safe_mode=True)
     dataset = load_dataset("mnist")

@@ -6,11 +6,11 @@
 
 1. Real handwriting from writers the model never saw: scikit-learn's `load_digits` (1,797 digits
    by 43 writers, UCI "Optical Recognition of Handwritten Digits", 8x8). Each digit's centre line
-   is traced again with a round pen (`nnlab.drawing.pen_redraw`) at several digit sizes and pen
-   widths, placed on a 280x280 canvas as the canvas returns it (transparent, coloured strokes), and
-   put through the Draw page's pipeline (`preprocess_drawing`). Accuracy per size and pen width.
-2. Each held-out MNIST test digit drawn large on a canvas (canvas strokes, and dark ink on white).
-3. The mouse-like stroked digits of tests/drawn_digits.py at five pen widths.
+   is traced again with a round pen (`nnlab.inspection.drawing.pen_redraw`) at several digit sizes
+   and pen widths, placed on a 280x280 canvas as the canvas returns it (transparent, coloured
+   strokes), and put through the Draw page's pipeline (`preprocess_drawing`). Accuracy per size and
+   pen width. 2. Each held-out MNIST test digit drawn large on a canvas (canvas strokes, and dark
+   ink on white). 3. The mouse-like stroked digits of tests/drawn_digits.py at five pen widths.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests")]
 from drawn_digits import CANVAS_SIDE, mnist_on_canvas, stroked_digit, to_rgba  # noqa: E402
 
 import nnlab  # noqa: E402
-from nnlab.datasets import load_dataset  # noqa: E402
-from nnlab.drawing import class_probabilities, pen_redraw, preprocess_drawing  # noqa: E402
-from nnlab.network import Network  # noqa: E402
+from nnlab.data.datasets import load_dataset  # noqa: E402
+from nnlab.inspection.drawing import class_probabilities, pen_redraw, preprocess_drawing  # noqa: E402
+from nnlab.inspection.network import Network  # noqa: E402
 
 PEN_WIDTHS = (6, 12, 20, 30, 40)  # the Draw page's pen slider runs from 6 to 40 px
 DIGIT_SIZES = (40, 80, 140, 220)  # digit height on the 280 px canvas: small to nearly full

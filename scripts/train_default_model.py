@@ -3,8 +3,8 @@
     python scripts/train_default_model.py            # best MNIST available, writes the asset
     python scripts/train_default_model.py --quick    # a smoke run, writes nothing
 
-Data: nnlab.datasets.load_dataset("mnist"): the full 60k + 10k when cached or online, otherwise the
-bundled 10k sample (8,000 + 2,000). The test split is held out and never trained on.
+Data: nnlab.data.datasets.load_dataset("mnist"): the full 60k + 10k when cached or online,
+otherwise the bundled 10k sample (8,000 + 2,000). The test split is held out and never trained on.
 
 Augmentation makes the model read what people draw on the canvas, not only MNIST scans: most
 copies of a training digit are its centre line traced again with a round pen at a size and pen
@@ -33,8 +33,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from nnlab.drawing import mnist_style, pen_redraw  # noqa: E402
-from nnlab.spec import LayerSpec, RunSpec  # noqa: E402
+from nnlab.core.spec import LayerSpec, RunSpec  # noqa: E402
+from nnlab.inspection.drawing import mnist_style, pen_redraw  # noqa: E402
 
 UPSCALE = 4  # augment at 112x112 so stroke thickness changes in fine steps
 PEN_SHARE = 0.6  # of augmented copies, redrawn with a pen (the rest: thickened or thinned scans)
@@ -61,7 +61,7 @@ def load_mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
     The held-out images are exactly the data set's test split (the official 10,000, or the
     bundled sample's 2,000), so the Evaluate page never scores the model on digits it saw.
     """
-    from nnlab.datasets import load_dataset
+    from nnlab.data.datasets import load_dataset
 
     dataset = load_dataset("mnist")
     kind = "MNIST sample" if dataset.is_sample else "MNIST"
@@ -178,7 +178,7 @@ def augmented(x: np.ndarray, y: np.ndarray, copies: int, seed: int) -> np.ndarra
 
 def inference_copy(model, spec: RunSpec):
     """The same weights in a freshly built model: the file skips Adam's state (2/3 of its size)."""
-    from nnlab.model import build_model
+    from nnlab.learn.model import build_model
 
     copy = build_model(spec)
     copy.set_weights(model.get_weights())
@@ -195,8 +195,8 @@ def main() -> None:
 
     import keras
 
-    from nnlab.model import build_model
-    from nnlab.model_io import save_model_file
+    from nnlab.learn.model import build_model
+    from nnlab.learn.model_files import save_model_file
 
     started = time.perf_counter()
     x_train, y_train, x_test, y_test, source = load_mnist()
@@ -234,8 +234,9 @@ def main() -> None:
     )
 
     record = {
-        "model": "small CNN built by nnlab.model.build_model: Rescaling(1/255), Conv2D 32@3x3 relu "
-        "+ MaxPool 2, Conv2D 64@3x3 relu + MaxPool 2, Flatten, Dropout 0.25, Dense 64 relu, "
+        "model": "small CNN built by nnlab.learn.model.build_model: Rescaling(1/255), "
+        "Conv2D 32@3x3 relu + MaxPool 2, Conv2D 64@3x3 relu + MaxPool 2, Flatten, Dropout 0.25, "
+        "Dense 64 relu, "
         "Dropout 0.25, Dense 10 softmax",
         "parameters": int(model.count_params()),
         "data": source,

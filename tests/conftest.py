@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import shutil
 import socket
@@ -39,7 +40,7 @@ from helpers import TinyData, tiny_mnist  # noqa: E402  (needs the repository on
 # `python -m pytest -m "not slow and not browser" -n 2` is the fast lane. A test that starts
 # Chromium or an app server is a browser test whatever its module declares, so the lane can never
 # start one.
-BROWSER_FIXTURES = frozenset({"browser", "page", "streamlit_server"})
+BROWSER_FIXTURES = frozenset({"browser", "page", "streamlit_server", "streamlit_home"})
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects: the added marks must count
@@ -48,6 +49,35 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
+
+
+# --- the garbage collector and TensorFlow ---------------------------------------------------------
+# Importing TensorFlow leaves about a million long-lived objects that every full collection walks
+# again: measured on the fast lane, each AppTest run became 3-4x slower in a process that had
+# imported it (tests/test_build_page.py 11 s -> 46 s). Once a big import has arrived, the objects
+# alive then are frozen out of the collector's sight (gc.freeze); garbage is collected first, so
+# nothing a test left behind is kept.
+_MODULES_AT_LAST_FREEZE = 0
+_NEW_MODULES_WORTH_A_FREEZE = 300
+
+
+def _freeze_after_big_imports() -> None:
+    """gc.collect + gc.freeze when many modules arrived since the last time (TensorFlow: ~2,000)."""
+    global _MODULES_AT_LAST_FREEZE
+    if len(sys.modules) - _MODULES_AT_LAST_FREEZE >= _NEW_MODULES_WORTH_A_FREEZE:
+        gc.collect()
+        gc.freeze()
+        _MODULES_AT_LAST_FREEZE = len(sys.modules)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Freeze what collection imported (a test module may import TensorFlow at its top)."""
+    _freeze_after_big_imports()
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Freeze once a test has imported TensorFlow (or anything as big) for the tests after it."""
+    _freeze_after_big_imports()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -85,19 +115,23 @@ def tiny() -> TinyData:
 # --- the training engine the pages see ------------------------------------------------------------
 # A fast test never starts the real engine (its workers import TensorFlow): every test gets a
 # FakeEngine (tests/fake_engine.py) as the process-wide engine, unless it is marked slow or asks
-# for a real one (`real_engine` here, `engine` in test_drills.py).
-REAL_ENGINE_FIXTURES = frozenset({"real_engine", "engine"})
+# for a real one (`real_engine`; `engine` is test_engine.py's own Engine).
+REAL_ENGINE_FIXTURES = frozenset({"real_engine", "session_engine", "engine"})
+# One TensorFlow import per worker per session, not per module: the session's engine keeps both
+# workers however long the tests between two of its users take.
+SESSION_ENGINE_WORKERS = 2
+SESSION_WORKER_IDLE_S = 3600
 
 
 @pytest.fixture
 def fake_engine(monkeypatch: pytest.MonkeyPatch):
-    """An in-memory engine as `nnlab.engine.get_engine()` (what pages use) for this test."""
+    """An in-memory engine as `nnlab.engine.engine.get_engine()` (what pages use) for this test."""
     from fake_engine import FakeEngine
 
-    import nnlab.engine
+    import nnlab.engine.engine
 
     fake = FakeEngine()
-    monkeypatch.setattr(nnlab.engine, "_ENGINE", fake)
+    monkeypatch.setattr(nnlab.engine.engine, "_ENGINE", fake)
     return fake
 
 
@@ -111,29 +145,47 @@ def _pages_get_a_fake_engine(request: pytest.FixtureRequest) -> None:
     request.getfixturevalue("fake_engine")
 
 
-def engine_in_temporary_home(
-    tmp_path_factory: pytest.TempPathFactory, workers: int, name: str = "nnlab-home"
-) -> Iterator[object]:
-    """The process-wide engine (what the pages get) on an empty store, its workers started."""
-    from nnlab.engine import get_engine, reset_engine
+@pytest.fixture(scope="session")
+def session_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The process-wide engine (what the pages get) for the whole session, its workers started.
+
+    Its own NNLAB_HOME (an empty SQLite store in a temporary folder), two workers (the drills
+    train a crowd; the machine's cores are shared) that stay for the session. The settings are
+    in the environment only while the engine starts (it reads them then), so no other test
+    inherits them. Tests share it by using fresh lab ids; `real_engine` checks each test leaves
+    it idle.
+    """
+    from nnlab.engine.engine import get_engine, reset_engine
 
     reset_engine()
     patch = pytest.MonkeyPatch()
-    patch.setenv("NNLAB_HOME", str(tmp_path_factory.mktemp(name)))
+    patch.setenv("NNLAB_HOME", str(tmp_path_factory.mktemp("engine-home")))
     patch.delenv("NNLAB_DATABASE_URL", raising=False)
-    patch.setenv("NNLAB_WORKERS", str(workers))
-    running = get_engine()
-    running.warm_up()
+    patch.setenv("NNLAB_WORKERS", str(SESSION_ENGINE_WORKERS))
+    patch.setenv("NNLAB_WORKER_IDLE_S", str(SESSION_WORKER_IDLE_S))
+    try:
+        running = get_engine()
+        running.warm_up()
+    finally:
+        patch.undo()
     yield running
     reset_engine()
-    patch.undo()
 
 
-@pytest.fixture(scope="module")
-def real_engine(tmp_path_factory: pytest.TempPathFactory):
-    """A real engine for slow end-to-end AppTests: one worker (the machine's cores are shared),
-    started once per module (the worker's TensorFlow import is paid once)."""
-    yield from engine_in_temporary_home(tmp_path_factory, workers=1)
+@pytest.fixture
+def real_engine(session_engine, request: pytest.FixtureRequest) -> Iterator[object]:
+    """The session's real engine for one test, which must leave no run training or queued."""
+    import nnlab.engine.engine
+
+    # A fake engine installed by an earlier test is gone (monkeypatch undid it); the pages must
+    # get this one.
+    assert nnlab.engine.engine.get_engine() is session_engine, "the process-wide engine changed"
+    yield session_engine
+    deadline = time.monotonic() + 120
+    while session_engine.load() != (0, 0):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{request.node.name} left runs in the engine: {session_engine.load()}")
+        time.sleep(0.05)  # polling interval: a stopped run ends after its current batch
 
 
 def _free_port() -> int:
@@ -161,8 +213,8 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, deadline_s: float) 
 def run_streamlit_server(extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """Start `streamlit run app.py` on a free port, yield its base URL, stop it afterwards.
 
-    Each server gets its own empty run store (NNLAB_HOME in a fresh temporary folder), so tests
-    never see runs of another test or of the developer's own lab.
+    Each server gets its own empty run store (NNLAB_HOME in a fresh temporary folder, unless
+    `extra_env` names one), so tests never see runs of another server or of the developer's lab.
     """
     import tempfile
 
@@ -208,10 +260,30 @@ def run_streamlit_server(extra_env: dict[str, str] | None = None) -> Iterator[st
             shutil.rmtree(home, ignore_errors=True)
 
 
+# The one app server of the session, shared by every browser test module (one server start, one
+# set of worker starts). Its settings are those a class needs: two workers, and a short abandon
+# time so a closed tab's queued run is cancelled within a test (tests that queue nothing are not
+# affected: only queued runs of labs that show no page are cancelled). Tests keep apart by
+# fresh browser contexts, so each has its own session and lab.
+SERVER_WORKERS = 2
+SERVER_ABANDON_S = 8
+
+
 @pytest.fixture(scope="session")
-def streamlit_server() -> Iterator[str]:
+def streamlit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """NNLAB_HOME of the session's app server: tests that create a class open its store."""
+    return tmp_path_factory.mktemp("server-home")
+
+
+@pytest.fixture(scope="session")
+def streamlit_server(streamlit_home: Path) -> Iterator[str]:
     """One app server shared by the browser tests; yields its base URL."""
-    with run_streamlit_server() as url:
+    env = {
+        "NNLAB_HOME": str(streamlit_home),
+        "NNLAB_WORKERS": str(SERVER_WORKERS),
+        "NNLAB_ABANDON_S": str(SERVER_ABANDON_S),
+    }
+    with run_streamlit_server(env) as url:
         yield url
 
 
@@ -277,8 +349,9 @@ def app_py_runs_every_time(monkeypatch):
 @pytest.fixture
 def classes(fake_engine, tmp_path):
     """A real class store (SQLite in a temporary folder) behind the fake engine."""
-    from nnlab.classes import class_store
-    from nnlab.store import Store, sqlite_url
+    from nnlab.classroom.service import class_store
+    from nnlab.store.database import sqlite_url
+    from nnlab.store.store import Store
 
     store = Store(sqlite_url(tmp_path / "classes.sqlite3"))
     fake_engine.store = store

@@ -1,28 +1,36 @@
 """A stand-in for the training engine, for fast page tests: no workers, no store, no TensorFlow.
 
-`FakeEngine` answers what pages call on `nnlab.engine.Engine` from memory. Its runs are real
-`nnlab.engine.LiveRun`s and its models real `nnlab.network.Network`s built with NumPy, so a page
-reads exactly the objects the real engine gives it. Tests put runs in with `add_run`, move them
-along with `update`, and read back what the page asked for (`submitted`, `stopped`, `touched`).
-tests/conftest.py installs one for every fast test (the `fake_engine` fixture).
+`FakeEngine` answers what pages call on an engine (`nnlab.engine.contract.TrainingEngine`; tests/
+test_engine_contract.py checks it keeps to it) from memory. Its runs are real
+`nnlab.core.runs.LiveRun`s built by the engine's own `nnlab.engine.records`, queued in the engine's
+own fair order (`nnlab.engine.queue`), and its models real `nnlab.inspection.network.Network`s
+built with NumPy, so a page reads exactly the objects the real engine gives it. Tests put runs in
+with `add_run`, move them along with `update`, and read back what the page asked for
+(`submitted`, `stopped`, `touched`). tests/conftest.py installs one for every fast test (the
+`fake_engine` fixture).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
-import math
 import time
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
-from nnlab.engine import LabBusy, LiveRun
-from nnlab.model_io import LoadedNetwork
-from nnlab.network import NetLayer, Network, images_digest
-from nnlab.spec import RunSpec
-from nnlab.store import new_lab_id
-from nnlab.training import describe_spec
+from nnlab.core.costs import DEFAULT_THROUGHPUT, RunCost, arithmetic_cost
+from nnlab.core.labs import new_lab_id
+from nnlab.core.runs import RECORD_FIELDS, EpochRow, LiveRun, Progress, RunStatus
+from nnlab.core.spec import RunSpec
+from nnlab.engine.engine import MAX_LEARNING_RATE, LabBusy
+from nnlab.engine.queue import QueuedEntry, dispatch_order
+from nnlab.engine.records import live_run as build_live_run
+from nnlab.engine.records import new_record, starting_progress
+from nnlab.inspection.layers import NetLayer
+from nnlab.inspection.network import Network, images_digest
+from nnlab.inspection.network_files import LoadedNetwork
 
 REFERENCE_IMAGES = 100  # as many test images as the worker keeps Keras' outputs for
 
@@ -30,22 +38,32 @@ REFERENCE_IMAGES = 100  # as many test images as the worker keeps Keras' outputs
 # --- runs ----------------------------------------------------------------------------------------
 
 
-def epoch_rows(epochs: int = 1, accuracy: float = 0.9, loss: float = 0.3) -> list[dict[str, float]]:
+def epoch_rows(epochs: int = 1, accuracy: float = 0.9, loss: float = 0.3) -> list[EpochRow]:
     """A plausible history: accuracy rising to `accuracy` at the last epoch, loss falling."""
     rows = []
     for epoch in range(1, epochs + 1):
         shortfall = (epochs - epoch) * 0.01
         rows.append(
-            {
-                "epoch": epoch,
-                "loss": loss + shortfall,
-                "accuracy": accuracy - shortfall,
-                "val_loss": loss + 0.05 + shortfall,
-                "val_accuracy": accuracy - 0.01 - shortfall,
-                "seconds": 1.0,
-            }
+            EpochRow(
+                epoch=epoch,
+                loss=loss + shortfall,
+                accuracy=accuracy - shortfall,
+                val_loss=loss + 0.05 + shortfall,
+                val_accuracy=accuracy - 0.01 - shortfall,
+                seconds=1.0,
+            )
         )
     return rows
+
+
+def _rows(history: Iterable[EpochRow | Mapping[str, Any]]) -> tuple[EpochRow, ...]:
+    """A test's history as EpochRows (a test may write a row as its dict, as a store keeps it)."""
+    return tuple(row if isinstance(row, EpochRow) else EpochRow.from_dict(row) for row in history)
+
+
+def _progress(progress: Progress | Mapping[str, Any]) -> Progress:
+    """A test's progress as a Progress (a test may write it as a dict of its fields)."""
+    return progress if isinstance(progress, Progress) else Progress(**progress)
 
 
 def live_run(
@@ -55,46 +73,33 @@ def live_run(
     lab_id: str,
     label: str | None = None,
     status: str = "finished",
-    history: list[dict[str, float]] | None = None,
+    history: Iterable[EpochRow | Mapping[str, Any]] | None = None,
     has_model: bool | None = None,
     **fields: Any,
 ) -> LiveRun:
     """A LiveRun as the engine would show it; an ended run has trained every epoch of `history`."""
     spec = spec or RunSpec(train_size=300, epochs=1)
-    active = status in ("queued", "running")
-    if history is None:
-        history = [] if active else epoch_rows(spec.epochs)
+    status = RunStatus.parse(status)
+    rows = _rows(
+        history if history is not None else () if status.is_active else epoch_rows(spec.epochs)
+    )
     now = time.time()
-    values: dict[str, Any] = {
-        "run_id": run_id,
-        "lab_id": lab_id,
-        "label": label or describe_spec(spec),
-        "spec": spec,
-        "preset_key": None,
-        "status": status,
-        "error": None,
-        "created_at": now - 20.0,
-        "started_at": None if status == "queued" else now - 10.0,
-        "ended_at": None if active else now,
-        "train_images": spec.train_size or 60_000,
-        "validation_images": 10_000,
-        "test_loss": None,
-        "test_accuracy": None,
-        "stopped_early": False,
-        "epochs_done": len(history),
-        "has_model": (not active and bool(history)) if has_model is None else has_model,
-        "progress": {
-            "epoch": len(history),
-            "epochs": spec.epochs,
-            "batch": 0,
-            "batches": 0,
-            "images_per_second": 0.0,
-            "eta_seconds": math.nan,
-        },
-        "history": tuple(history),
-    }
-    values.update(fields)
-    return LiveRun(**values)
+    record = dataclasses.replace(
+        new_record(lab_id, spec, run_id=run_id, label=label),
+        status=status,
+        created_at=now - 20.0,
+        started_at=None if status == RunStatus.QUEUED else now - 10.0,
+        ended_at=None if status.is_active else now,
+        train_images=spec.train_size or 60_000,
+        validation_images=10_000,
+        has_model=(not status.is_active and bool(rows)) if has_model is None else has_model,
+    )
+    record = dataclasses.replace(record, epochs_done=len(rows))
+    stored = {name: fields.pop(name) for name in list(fields) if name in RECORD_FIELDS}
+    live = {name: fields.pop(name) for name in list(fields)}
+    if "progress" in live:
+        live["progress"] = _progress(live["progress"])
+    return build_live_run(dataclasses.replace(record, **stored), rows, **live)
 
 
 class FakeEngine:
@@ -103,6 +108,7 @@ class FakeEngine:
     def __init__(self, lab_id: str | None = None, max_active_per_lab: int = 2) -> None:
         self.lab_id = lab_id or new_lab_id()  # the lab tests open the app in (`lab` URL param)
         self.max_active_per_lab = max_active_per_lab
+        self.store: Any = None  # a test that needs classes gives it a real store
         self.store_warning: str | None = None
         self.store_error: str | None = None
         self.runs: dict[str, LiveRun] = {}  # oldest first
@@ -143,20 +149,24 @@ class FakeEngine:
         """Change a run as an engine event would (a new epoch, the end), bumping its version."""
         run = self.runs[run_id]
         if "history" in changes:
-            changes["history"] = tuple(changes["history"])
+            changes["history"] = _rows(changes["history"])
             changes.setdefault("epochs_done", len(changes["history"]))
+        if "progress" in changes:
+            changes["progress"] = _progress(changes["progress"])
+        if "status" in changes:
+            changes["status"] = RunStatus.parse(changes["status"])
         if network is not None:
             self.networks[run_id] = network
             changes.setdefault("has_model", True)
         history = changes.get("history", run.history)
-        if changes.get("status") in ("finished", "stopped") and history:
+        if changes.get("status") in (RunStatus.FINISHED, RunStatus.STOPPED) and history:
             changes.setdefault("has_model", True)  # the worker sends the weights as it ends
             changes.setdefault("ended_at", time.time())
         changes.setdefault("version", run.version + 1)
         self.runs[run_id] = dataclasses.replace(run, **changes)
         return self.runs[run_id]
 
-    # --- what pages call (nnlab.engine.Engine's API) ---
+    # --- what pages call (nnlab.engine.contract.TrainingEngine) ---
 
     def submit(
         self,
@@ -174,17 +184,21 @@ class FakeEngine:
             raise LabBusy(f"This lab already has {active} runs queued or training.")
         self.submitted.append((lab_id, spec, preset_key, label))
         self.submit_options.append({"start_from": start_from, "extra_train": extra_train})
-        queued = sum(1 for run in self.runs.values() if run.status == "queued")
-        run = self.add_run(
-            spec,
-            lab_id=lab_id,
-            label=label,
-            preset_key=preset_key,
-            status="queued",
-            queue_position=queued + 1,
-            wait_estimate_s=5.0,
+        record = new_record(
+            lab_id, spec, run_id=f"run{next(self._numbers)}", label=label, preset_key=preset_key
         )
-        return run.run_id
+        self.runs[record.run_id] = build_live_run(record, wait_estimate_s=5.0)
+        self._number_the_queue()
+        return record.run_id
+
+    def _number_the_queue(self) -> None:
+        """Queue positions in the engine's own fair order (nobody trains here)."""
+        queued = [run for run in self.runs.values() if run.status == RunStatus.QUEUED]
+        entries = [QueuedEntry(run.run_id, run.lab_id, run.created_at) for run in queued]
+        for position, entry in enumerate(dispatch_order(entries, {}, {}), start=1):
+            run = self.runs[entry.run_id]
+            if run.queue_position != position:
+                self.runs[entry.run_id] = dataclasses.replace(run, queue_position=position)
 
     def stop(self, run_id: str) -> None:
         """Note the request; an active run shows it as the real engine does."""
@@ -195,7 +209,7 @@ class FakeEngine:
 
     def _running(self, run_id: str) -> LiveRun:
         run = self.runs.get(run_id)
-        if run is None or run.status != "running":
+        if run is None or run.status != RunStatus.RUNNING:
             raise ValueError("This run is not training now.")
         return run
 
@@ -214,7 +228,7 @@ class FakeEngine:
     def set_learning_rate(self, run_id: str, learning_rate: float) -> None:
         """Note the new rate (the real worker uses it from its next batch)."""
         self._running(run_id)
-        if not 0 < float(learning_rate) <= 10:
+        if not 0 < float(learning_rate) <= MAX_LEARNING_RATE:
             raise ValueError("The learning rate must be above 0 and at most 10.")
         self.controls.append((run_id, "learning_rate", float(learning_rate)))
 
@@ -225,7 +239,9 @@ class FakeEngine:
             raise ValueError("This run cannot go on.")
         self.controls.append((run_id, "continue", extra_epochs))
         spec = run.spec.replace(epochs=len(run.history) + extra_epochs)
-        self.update(run_id, status="queued", spec=spec, ended_at=None, queue_position=1)
+        progress = starting_progress(spec, len(run.history))
+        self.update(run_id, status="queued", spec=spec, ended_at=None, progress=progress)
+        self._number_the_queue()
 
     def find_learning_rate(self, spec: RunSpec) -> str:
         """A task that stays running until a test sets its reply in `tasks`."""
@@ -278,13 +294,17 @@ class FakeEngine:
     def load(self) -> tuple[int, int]:
         """(runs training, runs queued) across every lab."""
         statuses = [run.status for run in self.runs.values()]
-        return statuses.count("running"), statuses.count("queued")
+        return statuses.count(RunStatus.RUNNING), statuses.count(RunStatus.QUEUED)
 
     def workers(self) -> int:
         """One pretend worker."""
         return 1
 
-    def shutdown(self) -> None:
+    def run_cost(self, spec: RunSpec) -> RunCost:
+        """A test's `cost` when it set one, else the spec's arithmetic (nothing is measured)."""
+        return getattr(self, "cost", None) or arithmetic_cost(spec, DEFAULT_THROUGHPUT)
+
+    def shutdown(self, timeout_s: float = 10.0) -> None:
         """Nothing to stop."""
 
 

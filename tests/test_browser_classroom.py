@@ -97,7 +97,9 @@ def test_garbled_link_names_the_bad_value_and_keeps_the_rest(page) -> None:
     main.get_by_text(translate("code.show", "en"), exact=True).click()
     script = main.get_by_test_id("stCode").filter(has_text="keras.datasets.mnist.load_data()")
     expect(script).to_contain_text("BATCH_SIZE = 64")
-    expect(script).to_contain_text("keras.optimizers.SGD(learning_rate=0.2)")
+    expect(script).to_contain_text(
+        "keras.optimizers.SGD(learning_rate=0.2, momentum=0.0, nesterov=False)"
+    )
     expect(main.get_by_test_id("stDownloadButton")).to_contain_text(
         translate("code.download", "en")
     )

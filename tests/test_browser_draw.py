@@ -167,9 +167,9 @@ def test_inside_page_opens_the_drawing(page) -> None:
 def test_upload_a_dense_model_and_see_its_numpy_twin(page, tmp_path) -> None:
     from playwright.sync_api import expect
 
-    from nnlab.model import build_model
-    from nnlab.model_io import save_model_file
-    from nnlab.spec import LayerSpec, RunSpec
+    from nnlab.core.spec import LayerSpec, RunSpec
+    from nnlab.learn.model import build_model
+    from nnlab.learn.model_files import save_model_file
 
     spec = RunSpec(hidden_layers=(LayerSpec.dense(15, "sigmoid"),), epochs=1, batch_size=50)
     model = build_model(spec)

@@ -7,6 +7,7 @@ engine's events would. The slow ones train for real in the engine's worker (`rea
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 
@@ -15,8 +16,8 @@ from fake_engine import epoch_rows
 from helpers import app_test
 
 from nnlab import PRESETS, LayerSpec, RunSpec
-from nnlab.store import new_lab_id
-from pages import _state as state
+from nnlab.core.labs import new_lab_id
+from pages.common import state
 
 BUILD = "pages/1_build_and_train.py"
 EVALUATE = "pages/2_evaluate.py"
@@ -254,7 +255,7 @@ def test_live_panel_follows_a_run_to_its_end(fake_engine) -> None:
     app = shrink(open_build(lab=fake_engine.lab_id))
     app.button(key="b_train").click().run()
     [run] = fake_engine.lab_runs(fake_engine.lab_id)
-    progress = {**run.progress, "epoch": 2, "batch": 5, "batches": 10, "eta_seconds": 3.0}
+    progress = dataclasses.replace(run.progress, epoch=2, batch=5, batches=10, eta_seconds=3.0)
     fake_engine.update(run.run_id, status="running", history=epoch_rows(1), progress=progress)
     app.run()
     assert not app.exception, app.exception
@@ -315,7 +316,9 @@ def test_the_lab_s_runs_are_there_after_a_reload(fake_engine) -> None:
 
 
 def test_old_runs_lose_their_models_but_the_history_lists_every_run(fake_engine, tmp_path) -> None:
-    from nnlab.store import RunRecord, Store, sqlite_url
+    from nnlab.core.runs import RunRecord
+    from nnlab.store.database import sqlite_url
+    from nnlab.store.store import Store
 
     store = Store(sqlite_url(tmp_path / "runs.sqlite3"))
     lab = fake_engine.lab_id
@@ -429,7 +432,7 @@ def test_widgets_and_page_switches_mid_training_lose_nothing(real_engine) -> Non
     assert [run.run_id for run in real_engine.lab_runs(lab)] == [run_id]
     run = run_until_ended(app, real_engine, run_id)
     assert run.status == "finished", run.error
-    assert [row["epoch"] for row in run.history] == [1, 2, 3]
+    assert [row.epoch for row in run.history] == [1, 2, 3]
     assert run.spec.dropout_rate == 0.0  # the run kept the settings it started with
 
 
@@ -444,7 +447,7 @@ def test_second_run_can_be_stopped_and_history_compares_runs(real_engine) -> Non
     app.button(key="b_train").click().run()
     second = _started(app, real_engine, lab, 2)
     deadline = time.monotonic() + 300
-    while not real_engine.live(second).progress.get("batch"):
+    while not real_engine.live(second).progress.batch:
         assert time.monotonic() < deadline, "the second run never started training"
         app.run()
     app.button(key=f"b_stop_{second}").click().run()
@@ -511,7 +514,7 @@ def _live_chart_heights(app) -> list[int]:
 
 
 def test_projector_mode_enlarges_the_charts_and_the_type(fake_engine) -> None:
-    from pages._charts import NORMAL_LOOK, PROJECTOR_LOOK
+    from pages.common.charts import NORMAL_LOOK, PROJECTOR_LOOK
 
     fake_engine.add_run(RunSpec(train_size=300, epochs=2), history=epoch_rows(2))
     normal = open_build(lab=fake_engine.lab_id)
@@ -540,8 +543,8 @@ def test_projector_mode_enlarges_the_charts_and_the_type(fake_engine) -> None:
 
 
 def test_tutorial_000_offline_says_why_and_matches_its_weight_updates(fake_engine) -> None:
-    from nnlab.datasets import load_dataset
-    from nnlab.presets import update_gap
+    from nnlab.core.presets import update_gap
+    from nnlab.data.datasets import load_dataset
 
     preset = PRESETS["t000_sigmoid_mse"]
     gap = update_gap(preset, preset.spec, load_dataset("mnist").num_train)
@@ -570,7 +573,7 @@ def test_tutorial_000_offline_says_why_and_matches_its_weight_updates(fake_engin
 def test_a_diverged_run_says_the_learning_rate_is_too_high_and_offers_a_tenth(
     fake_engine,
 ) -> None:
-    from nnlab.training import divergence_error
+    from nnlab.core.runs import divergence_error
 
     spec = RunSpec(train_size=300, epochs=3, optimizer="sgd", learning_rate=10.0)
     run = fake_engine.add_run(
@@ -606,7 +609,7 @@ def test_a_diverging_run_stops_itself_in_the_worker_and_says_why(real_engine) ->
 
 
 def test_weight_updates_of_tutorial_000_on_the_sample_and_on_the_full_set() -> None:
-    from nnlab.presets import update_gap, weight_updates
+    from nnlab.core.presets import update_gap, weight_updates
 
     preset = PRESETS["t000_sigmoid_mse"]
     assert weight_updates(preset.spec, 60_000) == 6_000  # 600 batches of 100, 10 epochs
@@ -618,3 +621,17 @@ def test_weight_updates_of_tutorial_000_on_the_sample_and_on_the_full_set() -> N
     # The keras-io convnet holds out 10 %: 54,000 images of batch 128 for 15 epochs.
     convnet = PRESETS["cnn_mnist"]
     assert update_gap(convnet, convnet.spec, 8_000).tutorial_updates == 422 * 15
+
+
+def test_build_and_train_says_what_the_run_costs_before_train(fake_engine) -> None:
+    from nnlab.core.costs import RunCost
+
+    fake_engine.cost = RunCost(seconds_per_image=1e-4, fixed_s=0.5, measured=True)
+    app = shrink(open_build(), train_size=300, epochs=2)
+    captions = " ".join(element.value for element in app.caption)
+    # 0.5 s + 2 epochs x (300 + 10,000 / 3 scored) x 0.1 ms: 1.2 s, said as "about 2 s".
+    assert "This run takes about 2 s alone on this server." in captions
+    assert "first guess" not in captions  # measured here
+    fake_engine.cost = RunCost(seconds_per_image=1e-4, fixed_s=0.5)
+    app.run()
+    assert "first guess" in " ".join(element.value for element in app.caption)

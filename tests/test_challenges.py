@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from nnlab.challenges import (
+from nnlab.core.challenges import (
     CHALLENGES,
     LOGISTIC_BASELINE,
     ChallengeCheck,
@@ -18,9 +18,10 @@ from nnlab.challenges import (
     check_t000_fix,
     run_outcomes,
 )
+from nnlab.core.presets import PRESETS
+from nnlab.core.runs import EpochRow, RunStatus
+from nnlab.core.spec import LayerSpec, RunSpec
 from nnlab.i18n import catalogue
-from nnlab.presets import PRESETS
-from nnlab.spec import LayerSpec, RunSpec
 
 MNIST_25 = RunSpec(dataset="mnist", hidden_layers=(LayerSpec.dense(25, "relu"),))  # 19,885 params
 T000 = PRESETS["t000_sigmoid_mse"].spec
@@ -150,22 +151,22 @@ def test_accuracy_progress_is_clipped() -> None:
 
 @dataclass
 class FakeRun:
-    """The parts of a lab's run (nnlab.challenges.ScoredRun) the Classroom page reads."""
+    """The parts of a lab's run (nnlab.core.challenges.ScoredRun) the Classroom page reads."""
 
     spec: RunSpec
-    history: list[dict[str, float]]
+    history: list[EpochRow]
     label: str
-    status: str = "finished"
+    status: RunStatus = RunStatus.FINISHED
     test_accuracy: float | None = None
 
 
 def test_run_outcomes_prefer_the_measured_test_accuracy_and_skip_failed_runs() -> None:
     split = MNIST_25.replace(validation="split")
     runs = [
-        FakeRun(split, [{"epoch": 1, "val_accuracy": 0.5}], "#1", test_accuracy=0.91),
-        FakeRun(split, [{"epoch": 1, "val_accuracy": 0.5}], "#2", status="running"),
-        FakeRun(MNIST_25, [{"epoch": 1, "val_accuracy": 0.93}], "#3", status="running"),
-        FakeRun(MNIST_25, [], "#4", status="failed"),
+        FakeRun(split, [EpochRow(1, val_accuracy=0.5)], "#1", test_accuracy=0.91),
+        FakeRun(split, [EpochRow(1, val_accuracy=0.5)], "#2", status=RunStatus.RUNNING),
+        FakeRun(MNIST_25, [EpochRow(1, val_accuracy=0.93)], "#3", status=RunStatus.RUNNING),
+        FakeRun(MNIST_25, [], "#4", status=RunStatus.FAILED),
     ]
     outcomes = run_outcomes(runs)
     assert [(o.label, o.test_accuracy) for o in outcomes] == [
@@ -178,10 +179,10 @@ def test_run_outcomes_prefer_the_measured_test_accuracy_and_skip_failed_runs() -
 def _classroom(runs: list[FakeRun], monkeypatch, language: str = "en"):
     from helpers import app_test
 
-    import pages._models
+    import pages.common.models
 
-    # The page reads the lab's runs through pages._models.lab_runs on every run.
-    monkeypatch.setattr(pages._models, "lab_runs", lambda: list(runs))
+    # The page reads the lab's runs through pages.common.models.lab_runs on every run.
+    monkeypatch.setattr(pages.common.models, "lab_runs", lambda: list(runs))
     app = app_test(language=language)
     app.run()
     app.switch_page("pages/5_classroom.py").run()
@@ -192,9 +193,9 @@ def _classroom(runs: list[FakeRun], monkeypatch, language: str = "en"):
 def test_classroom_shows_progress_from_the_session_runs(monkeypatch) -> None:
     fixed = T000.replace(loss="categorical_crossentropy", optimizer="adam", learning_rate=0.01)
     runs = [
-        FakeRun(T000, [{"epoch": 1, "val_loss": 0.05, "val_accuracy": 0.7759}], "#1 · t000"),
-        FakeRun(fixed, [{"epoch": 1, "val_loss": 0.2, "val_accuracy": 0.931}], "#2 · fixed"),
-        FakeRun(MNIST_25, [{"epoch": 1, "val_loss": 0.3, "val_accuracy": 0.95}], "#3", "running"),
+        FakeRun(T000, [EpochRow(1, val_loss=0.05, val_accuracy=0.7759)], "#1 · t000"),
+        FakeRun(fixed, [EpochRow(1, val_loss=0.2, val_accuracy=0.931)], "#2 · fixed"),
+        FakeRun(MNIST_25, [EpochRow(1, val_loss=0.3, val_accuracy=0.95)], "#3", RunStatus.RUNNING),
     ]
     app = _classroom(runs, monkeypatch)
     bars = {bar.proto.text: bar.value for bar in app.get("progress")}
@@ -208,9 +209,9 @@ def test_classroom_shows_progress_from_the_session_runs(monkeypatch) -> None:
 def test_early_stopping_uses_the_restored_epoch(monkeypatch) -> None:
     spec = MNIST_25.replace(early_stopping_patience=2, epochs=10)
     history = [
-        {"epoch": 1, "val_loss": 0.20, "val_accuracy": 0.96},
-        {"epoch": 2, "val_loss": 0.10, "val_accuracy": 0.971},  # best val_loss: restored
-        {"epoch": 3, "val_loss": 0.15, "val_accuracy": 0.975},
+        EpochRow(1, val_loss=0.20, val_accuracy=0.96),
+        EpochRow(2, val_loss=0.10, val_accuracy=0.971),  # best val_loss: restored
+        EpochRow(3, val_loss=0.15, val_accuracy=0.975),
     ]
     app = _classroom([FakeRun(spec, history, "#1 early")], monkeypatch)
     bars = [bar.proto.text for bar in app.get("progress")]

@@ -4,16 +4,21 @@ leaderboard, pushes a new step, deletes a bad drawing, ends the class."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from pathlib import Path
 
 import numpy as np
 import pytest
 from helpers import app_test
 
-from nnlab.classes import ClassStore, class_store
-from nnlab.spec import LayerSpec, RunSpec
-from nnlab.store import RunRecord, Store, new_lab_id, new_run_id, sqlite_url
-from pages import _state as state
+from nnlab.classroom.service import ClassStore, class_store
+from nnlab.core.labs import new_lab_id
+from nnlab.core.runs import EpochRow, RunRecord
+from nnlab.core.spec import LayerSpec, RunSpec
+from nnlab.store.database import sqlite_url
+from nnlab.store.store import Store
+from pages.common import state
 
 CLASSROOM = "pages/5_classroom.py"
 BOARD = "pages/6_class_board.py"
@@ -39,12 +44,13 @@ def texts(app) -> str:
 
 
 def add_run(store: Store, lab: str, test: float | None, label: str = "#1") -> str:
-    run_id = new_run_id()
+    run_id = uuid.uuid4().hex
     spec = RunSpec(hidden_layers=(LayerSpec.dense(16),), epochs=2)
     store.add_run(RunRecord(run_id=run_id, lab_id=lab, label=label, spec=spec, status="running"))
     for epoch, accuracy in ((1, 0.8), (2, 0.9)):
-        store.add_epoch(run_id, {"epoch": epoch, "loss": 0.3, "accuracy": accuracy,
-                                 "val_loss": 0.3, "val_accuracy": accuracy})  # fmt: skip
+        row = EpochRow(epoch=epoch, loss=0.3, accuracy=accuracy, val_loss=0.3,
+                       val_accuracy=accuracy)  # fmt: skip
+        store.add_epoch(run_id, row)
     if test is not None:
         store.finish_run(run_id, status="finished", test_accuracy=test)
     return run_id
@@ -84,6 +90,30 @@ def test_classroom_creates_a_class(store: Store) -> None:
     assert any(f"class_key={key}" in element.value for element in app.code)
     assert "Keep this link private" in shown
     assert len(app.get("image")) == 1  # the QR code
+
+
+def test_a_class_that_would_run_long_is_offered_settings_that_fit(store, fake_engine) -> None:
+    from nnlab.core.costs import RunCost, fitting_changes
+
+    # 40 microseconds an image: a full class of 30 on one worker would wait many minutes.
+    fake_engine.cost = RunCost(seconds_per_image=4e-5, fixed_s=0.5)
+    app = app_test()
+    app.run()
+    app.switch_page(CLASSROOM).run()
+    app.text_input(key="class_name").set_value("Period 4").run()
+    app.number_input(key="class_capacity").set_value(30).run()
+    assert not app.exception, app.exception
+    shown = texts(app)
+    assert "more than 5 minutes of the lesson" in shown and "For 30 students" in shown
+    fit = app.radio(key="class_fit")
+    assert fit.value == "keep"
+    assert fit.options == ["Keep the settings", "14,100 training images", "1 epoch"]
+    app.radio(key="class_fit").set_value("epochs").run()
+    app.button(key="class_go").click().run()
+    assert not app.exception, app.exception
+    info = ClassStore(store).class_for_teacher(app.session_state[state.TEACHER_KEY.key])
+    assert info.spec.epochs == 1
+    assert fitting_changes(info.spec, fake_engine.cost, 30, 1) == {}  # it fits now
 
 
 def test_board_refuses_a_missing_or_wrong_key(store: Store) -> None:
@@ -192,15 +222,15 @@ def test_board_in_a_browser_follows_the_class_live(browser, board_server) -> Non
     expect(main.locator("table").first).to_contain_text("Mina")
     expect(main.get_by_text("No run yet: Joon")).to_be_visible()
     # Joon starts training: the board shows it within a few seconds, without a reload
-    run_id = new_run_id()
+    run_id = uuid.uuid4().hex
     spec = RunSpec(hidden_layers=(LayerSpec.dense(16),), epochs=4)
     store.add_run(RunRecord(run_id=run_id, lab_id=joon, label="#1", spec=spec, status="running"))
-    store.add_epoch(run_id, {"epoch": 1, "loss": 0.4, "accuracy": 0.8, "val_accuracy": 0.77})
+    store.add_epoch(run_id, EpochRow(epoch=1, loss=0.4, accuracy=0.8, val_accuracy=0.77))
     runs = main.locator("table.nnlab-board-table").last
     expect(runs).to_contain_text("Joon")
     expect(runs).to_contain_text("1/4")
     expect(runs).to_contain_text("77.0%")
-    store.add_epoch(run_id, {"epoch": 2, "loss": 0.3, "accuracy": 0.85, "val_accuracy": 0.84})
+    store.add_epoch(run_id, EpochRow(epoch=2, loss=0.3, accuracy=0.85, val_accuracy=0.84))
     expect(runs).to_contain_text("2/4")
     # dark for the projector, and the results as CSV with one row per run
     page.get_by_role("radio", name="Dark").click()
@@ -214,3 +244,34 @@ def test_board_in_a_browser_follows_the_class_live(browser, board_server) -> Non
     assert len(lines) == 1 + 2 and "Mina" in lines[1] + lines[2]
     context.close()
     store.close()
+
+
+@pytest.mark.parametrize(
+    ("names", "counted"), [(["Mina"], "1 student"), (["Mina", "Joon"], "2 students")]
+)
+def test_the_board_counts_students_in_words_that_agree(store: Store, names, counted) -> None:
+    classes = class_store(store)
+    info, key = classes.create_class("Period 4", RunSpec())
+    for name in names:
+        classes.join(info.join_code, new_lab_id(), name)
+    app = open_board(key)
+    assert not app.exception, app.exception
+    # The big numbers are HTML: <div class="nnlab-stat"><span>1</span>student</div>
+    bodies = " ".join(element.proto.body for element in app.get("html"))
+    shown = " ".join(re.sub(r"<[^>]+>", " ", bodies).split())
+    assert counted in shown and "1 students" not in shown
+
+
+def test_the_class_curves_never_repeat_a_percent_tick() -> None:
+    from pages.classroom.board_charts import class_curves_spec
+
+    # Accuracies between 94 % and 96 %: Vega-Lite would tick every 0.5 % and label each ".0%".
+    rows = [
+        {"student": name, "run_id": name, "run": "#1", "epoch": epoch, "value": value}
+        for name, values in (("Mina", (0.941, 0.952)), ("Joon", (0.948, 0.959)))
+        for epoch, value in enumerate(values, start=1)
+    ]
+    spec = class_curves_spec(rows, title="Accuracy", epoch_title="Epoch", student_title="Student",
+                             run_title="Run")  # fmt: skip
+    axis = spec["encoding"]["y"]["axis"]
+    assert axis["format"] == ".0%" and axis["tickMinStep"] == pytest.approx(0.01)

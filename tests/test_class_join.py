@@ -12,9 +12,10 @@ from fake_engine import dense_network
 from helpers import app_test
 
 from nnlab import RunSpec
-from nnlab.classes import class_store, fine_tune_job
-from nnlab.spec import LayerSpec
-from nnlab.store import new_lab_id
+from nnlab.classroom.finetune import fine_tune_job
+from nnlab.classroom.service import class_store
+from nnlab.core.labs import new_lab_id
+from nnlab.core.spec import LayerSpec
 
 # app.py on every AppTest run, and a real class store: fixtures in conftest.py.
 pytestmark = pytest.mark.usefixtures("app_py_runs_every_time")
@@ -183,10 +184,10 @@ def test_drawing_goes_to_the_class_set_and_evaluate_scores_it(
 
 
 def test_the_join_parameter_is_the_class_modules() -> None:
-    from nnlab import classes
-    from pages import _class_join
+    from nnlab.classroom import codes
+    from pages.classroom import join as _class_join
 
-    assert _class_join.JOIN_PARAM == classes.JOIN_PARAM  # Home reads it without SQLAlchemy
+    assert _class_join.JOIN_PARAM == codes.JOIN_PARAM  # Home reads it without SQLAlchemy
 
 
 def test_fine_tune_job_mixes_the_class_set_with_an_mnist_subset() -> None:

@@ -11,11 +11,11 @@ import pytest
 from helpers import app_test
 
 from nnlab import RunSpec
-from nnlab.challenges import CHALLENGES
-from nnlab.locks import Locks, apply_locks, broken_locks
-from nnlab.presets import PRESETS
-from nnlab.spec import LayerSpec
-from nnlab.store import new_lab_id
+from nnlab.core.challenges import CHALLENGES
+from nnlab.core.labs import new_lab_id
+from nnlab.core.locks import Locks, apply_locks, broken_locks
+from nnlab.core.presets import PRESETS
+from nnlab.core.spec import LayerSpec
 
 # app.py on every AppTest run, and a real class store: fixtures in conftest.py.
 pytestmark = pytest.mark.usefixtures("app_py_runs_every_time")

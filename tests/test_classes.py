@@ -1,11 +1,14 @@
-"""Classes in the store (nnlab.classes) on SQLite, and on PostgreSQL when NNLAB_TEST_DATABASE_URL
-names one: codes, joining, names, limits, steps, the handwriting set, the board, CSV, expiry."""
+"""Classes in the store (nnlab.classroom.service) on SQLite, and on PostgreSQL when
+NNLAB_TEST_DATABASE_URL names one: codes, joining, names, limits, steps, the handwriting set, the
+board, CSV, expiry."""
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,30 +16,27 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from nnlab import classes as classes_module
-from nnlab.classes import (
+import nnlab.classroom as classroom_package
+from nnlab.classroom.codes import (
     CODE_ALPHABET,
     CODE_LENGTH,
-    ClassError,
-    ClassStore,
     clean_display_name,
     join_url,
-    leaderboard_entries,
     normalise_code,
     qr_png,
     teacher_url,
 )
-from nnlab.spec import LayerSpec, RunSpec
-from nnlab.store import (
-    SCHEMA_VERSION,
-    RunRecord,
-    Store,
-    class_members_table,
-    classes_table,
-    new_lab_id,
-    new_run_id,
-    sqlite_url,
-)
+from nnlab.classroom.errors import ClassError
+from nnlab.classroom.leaderboard import BoardRun, leaderboard_entries
+from nnlab.classroom.service import ClassStore
+from nnlab.core.labs import new_lab_id
+from nnlab.core.runs import RECORD_FIELDS, EpochRow, RunRecord
+from nnlab.core.spec import LayerSpec, RunSpec
+from nnlab.store import schema
+from nnlab.store.database import sqlite_url
+from nnlab.store.migrations import SCHEMA_VERSION
+from nnlab.store.schema import class_members_table, classes_table
+from nnlab.store.store import Store
 from tests.pg import fresh_schema_url, postgres_test_url
 
 DAY = 86400.0
@@ -68,15 +68,13 @@ def new_class(classes: ClassStore, **options) -> tuple:
 
 def add_run(store: Store, lab: str, *, accuracies=(0.8, 0.9), test=None, status="finished",
             spec: RunSpec | None = None, label: str = "#1") -> str:  # fmt: skip
-    run_id = new_run_id()
+    run_id = uuid.uuid4().hex
     spec = spec or RunSpec(hidden_layers=(LayerSpec.dense(16),), epochs=len(accuracies))
     store.add_run(RunRecord(run_id=run_id, lab_id=lab, label=label, spec=spec, status="running"))
     for epoch, accuracy in enumerate(accuracies, start=1):
-        store.add_epoch(
-            run_id,
-            {"epoch": epoch, "loss": 1 - accuracy, "accuracy": accuracy, "val_loss": 0.5,
-             "val_accuracy": accuracy - 0.01},
-        )  # fmt: skip
+        row = EpochRow(epoch=epoch, loss=1 - accuracy, accuracy=accuracy, val_loss=0.5,
+                       val_accuracy=accuracy - 0.01)  # fmt: skip
+        store.add_epoch(run_id, row)
     if status != "running":
         store.finish_run(run_id, status=status, test_accuracy=test, network_bytes=b"net")
     return run_id
@@ -327,7 +325,7 @@ def test_board_shows_members_runs_since_joining(store: Store, classes: ClassStor
     assert before not in {run.run_id for run in board.runs}
     finished, running = board.runs
     assert finished.display_name == "Mina" and finished.has_model and finished.test_accuracy == 0.91
-    assert [row["epoch"] for row in finished.history] == [1, 2]
+    assert [row.epoch for row in finished.history] == [1, 2]
     assert finished.current_accuracy == pytest.approx(0.89)
     assert running.status == "running" and running.epochs_done == 1 and not running.has_model
     assert running.current_accuracy == pytest.approx(0.69)
@@ -431,12 +429,11 @@ def test_expiry_deletes_the_class_data(store: Store, classes: ClassStore) -> Non
     assert store.get_run(run_id) is not None  # the student's own run stays in their lab
 
 
-def test_engine_start_expires_classes(tmp_path: Path) -> None:
+def test_the_store_expires_classes(tmp_path: Path) -> None:
     store = Store(sqlite_url(tmp_path / "s.sqlite3"))
     info, _ = ClassStore(store).create_class("Old", RunSpec(), expiry_days=1, now=0.0)
-    assert classes_module.expire_classes(store) == 1
+    assert store.expire_classes() == 1  # what the engine calls at start-up
     assert ClassStore(store).get_class(info.class_id) is None
-    assert classes_module.expire_classes(object()) == 0  # a stand-in store holds no classes
     store.close()
 
 
@@ -467,17 +464,13 @@ def test_creating_a_class_deletes_expired_ones(classes: ClassStore) -> None:
 
 
 def test_version_2_database_gains_the_class_tables(tmp_path: Path) -> None:
-    from nnlab import store as store_module
-
     url = sqlite_url(tmp_path / "v2.sqlite3")
     with sa.create_engine(url).begin() as connection:
         old_tables = [
-            table
-            for table in store_module.metadata.sorted_tables
-            if not table.name.startswith("class")
+            table for table in schema.metadata.sorted_tables if not table.name.startswith("class")
         ]
-        store_module.metadata.create_all(connection, tables=old_tables)
-        connection.execute(store_module.meta_table.insert().values(key="schema_version", value="2"))
+        schema.metadata.create_all(connection, tables=old_tables)
+        connection.execute(schema.meta_table.insert().values(key="schema_version", value="2"))
     opened = Store(url)
     assert opened.schema_version() == SCHEMA_VERSION
     info, _ = ClassStore(opened).create_class("Migrated", RunSpec())
@@ -497,3 +490,24 @@ def test_drawings_version_changes_with_the_set(classes: ClassStore) -> None:
     classes.delete_drawing(key, first)
     classes.add_drawing(info.class_id, lab, 3, digit)  # the same count, another set
     assert classes.drawings_version(info.class_id) != before
+
+
+def test_a_board_run_is_a_run_record_plus_the_board_s_fields(
+    store: Store, classes: ClassStore
+) -> None:
+    info, _ = new_class(classes)
+    lab = new_lab_id()
+    classes.join(info.join_code, lab, "Mina")
+    run_id = add_run(store, lab, accuracies=(0.8,), test=0.85)
+    (run,) = classes.board(info.class_id, max_age_s=0).runs
+    assert isinstance(run, RunRecord) and isinstance(run.history[0], EpochRow)
+    added = {field.name for field in dataclasses.fields(BoardRun)} - set(RECORD_FIELDS)
+    assert added == {"display_name", "history"}
+    assert run.record() == store.get_run(run_id)  # the stored fields, exactly as stored
+
+
+def test_the_classroom_holds_no_sql() -> None:
+    folder = Path(classroom_package.__file__).parent
+    for path in folder.glob("*.py"):
+        text = path.read_text()
+        assert "sqlalchemy" not in text and "_read(" not in text and "_write(" not in text, path

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from nnlab.codegen import keras_script, script_filename
-from nnlab.presets import PRESETS
-from nnlab.spec import LayerSpec, RunSpec
+from nnlab.core.codegen import keras_script, script_filename
+from nnlab.core.presets import PRESETS
+from nnlab.core.spec import LayerSpec, RunSpec
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,7 +30,7 @@ import json, runpy, sys
 import numpy as np
 import keras
 import nnlab
-from nnlab.presets import PRESETS
+from nnlab.core.presets import PRESETS
 
 
 def fake_load_data():
@@ -211,7 +211,7 @@ def test_exported_scripts_are_lint_clean(tmp_path: Path) -> None:
 
 def test_script_uses_the_apps_data_or_says_where_it_downloads() -> None:
     script = keras_script(PRESETS["t000_sigmoid_mse"].spec)
-    assert "from nnlab.datasets import load_dataset" in script
+    assert "from nnlab.data.datasets import load_dataset" in script
     assert 'data = load_dataset("mnist")' in script  # inside NN Lab: the app's own data
     assert "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz" in script
     assert "~/.keras/datasets/mnist.npz" in script

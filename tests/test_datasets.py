@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnlab import datasets
-from nnlab.datasets import clear_cache, load_dataset, probe_source, read_idx, subset
+from nnlab.data import datasets
+from nnlab.data.datasets import clear_cache, load_dataset, probe_source, read_idx, subset
 
 FASHION_NAMES = (
     "T-shirt/top",
@@ -264,9 +264,10 @@ def test_download_goes_through_a_temporary_file_into_the_keras_cache(monkeypatch
         return io.BytesIO(payload)
 
     monkeypatch.setenv("NNLAB_OFFLINE", "0")
+    monkeypatch.setenv("NNLAB_DOWNLOAD_TIMEOUT", "2.5")  # read from nnlab.config at each download
     monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
     dataset = load_dataset("mnist")
-    assert requested == [(datasets.DOWNLOAD_BASE + "mnist.npz", datasets.DOWNLOAD_TIMEOUT_S)]
+    assert requested == [(datasets.DOWNLOAD_BASE + "mnist.npz", 2.5)]
     assert dataset.source == "download" and dataset.num_train == 30
     cache = tmp_path / "keras_home" / "datasets"
     assert sorted(path.name for path in cache.iterdir()) == ["mnist.npz"]
@@ -311,7 +312,7 @@ def test_unknown_name_is_a_clear_error() -> None:
 
 def test_module_imports_no_tensorflow() -> None:
     code = (
-        "import sys; import nnlab.datasets as d; d.load_dataset('mnist'); "
+        "import sys; import nnlab.data.datasets as d; d.load_dataset('mnist'); "
         "d.probe_source('fashion_mnist'); "
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     )

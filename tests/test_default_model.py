@@ -9,15 +9,15 @@ import pytest
 from drawn_digits import SCHEMES, mnist_on_canvas, stroked_digit, to_rgba
 from helpers import REPO_ROOT
 
-from nnlab.default_model import (
+from nnlab.inspection.default_model import (
     DEFAULT_MODEL_PATH,
     DEFAULT_NETWORK_PATH,
     default_model_record,
     load_default_model,
     load_default_network,
 )
-from nnlab.drawing import predict_digit, preprocess_drawing
-from nnlab.numpy_net import reference_difference
+from nnlab.inspection.drawing import predict_digit, preprocess_drawing
+from nnlab.inspection.numpy_net import reference_difference
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_held_out_mnist_accuracy(model, held_out) -> None:
 
 def test_network_reproduces_the_keras_outputs_stored_with_it(model) -> None:
     """The .npz holds Keras' outputs for the first 100 MNIST test images; NumPy must agree."""
-    from nnlab.datasets import load_dataset
+    from nnlab.data.datasets import load_dataset
 
     assert model.reference_inputs_dataset == "mnist"
     assert model.reference_outputs.shape == (100, 10)

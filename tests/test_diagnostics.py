@@ -7,25 +7,25 @@ Keras' own formulas written out); the slow ones train tiny networks with Keras.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 from helpers import TinyData
 
-from nnlab import diagnostics
-from nnlab.augmentation import augmentation_layers, augmented_examples, has_augmentation
-from nnlab.codegen import keras_script
-from nnlab.links import decode_link, encode_link
-from nnlab.model import layer_rows
-from nnlab.schedules import (
-    finder_rates,
-    schedule_curve,
-    schedule_factors,
-    smooth_losses,
-    suggest_rate,
-)
-from nnlab.spec import LayerSpec, RunSpec, SpecError
+from nnlab.core.codegen import keras_script
+from nnlab.core.links import decode_link, encode_link
+from nnlab.core.plan import augmentation_layers, has_augmentation
+from nnlab.core.plan import plan as plan_layers
+from nnlab.core.runs import EpochRow
+from nnlab.core.schedules import schedule_curve, schedule_factors
+from nnlab.core.spec import LayerSpec, RunSpec, SpecError
+from nnlab.core.summary import layer_rows
+from nnlab.inspection import diagnostics_view
+from nnlab.inspection.augmentation_preview import augmented_examples
+from nnlab.learn import diagnostics
+from nnlab.learn.lr_finder import finder_rates, smooth_losses, suggest_rate
 
 
 def small_spec(**changes) -> RunSpec:
@@ -103,10 +103,10 @@ def test_pca_matches_scikit_learn_and_keeps_the_previous_orientation() -> None:
 
 def test_fixed_images_and_recorded_epochs() -> None:
     labels = np.array([3, 1, 3, 0, 2, 1, 9, 8, 7, 6, 5, 4, 0])
-    assert diagnostics.watch_indices(labels).tolist() == [3, 1, 4, 0, 11, 10, 9, 8, 7, 6]
-    chosen = diagnostics.map_indices(10_000)
-    assert len(chosen) == 1000 and np.array_equal(chosen, diagnostics.map_indices(10_000))
-    assert len(diagnostics.map_indices(200)) == 200
+    assert diagnostics_view.watch_indices(labels).tolist() == [3, 1, 4, 0, 11, 10, 9, 8, 7, 6]
+    chosen = diagnostics_view.map_indices(10_000)
+    assert len(chosen) == 1000 and np.array_equal(chosen, diagnostics_view.map_indices(10_000))
+    assert len(diagnostics_view.map_indices(200)) == 200
     assert diagnostics.map_epochs(10) == (1, 2, 3, 5, 8, 10)
     assert diagnostics.map_epochs(8) == (1, 2, 3, 5, 8)
     assert diagnostics.map_epochs(1) == (1,)
@@ -126,7 +126,7 @@ def _row(grads, saturated=(None, None), dead=(None, None), moved=(0.01, 0.01)) -
 
 
 def test_reading_says_what_matters_most() -> None:
-    key, values = diagnostics.reading(_row([1e-5, 0.02], saturated=(0.8, 0.1)))
+    key, values = diagnostics_view.reading(_row([1e-5, 0.02], saturated=(0.8, 0.1)))
     assert key == "learn.reading.vanishing_saturated"
     assert values == {
         "weak": "hidden_1",
@@ -135,27 +135,41 @@ def test_reading_says_what_matters_most() -> None:
         "layer": "hidden_1",
         "share": "80",
     }
-    assert diagnostics.reading(_row([1e-4, 0.02]))[0] == "learn.reading.vanishing"
-    assert diagnostics.reading(_row([0.1, 0.1], dead=(0.42, None))) == (
+    assert diagnostics_view.reading(_row([1e-4, 0.02]))[0] == "learn.reading.vanishing"
+    assert diagnostics_view.reading(_row([0.1, 0.1], dead=(0.42, None))) == (
         "learn.reading.dead",
         {"layer": "hidden_1", "share": "42"},
     )
-    assert diagnostics.reading(_row([0.1, 0.1], saturated=(None, 0.5)))[0] == (
+    assert diagnostics_view.reading(_row([0.1, 0.1], saturated=(None, 0.5)))[0] == (
         "learn.reading.saturated"
     )
-    assert diagnostics.reading(_row([0.1, 0.1], moved=(1e-6, 0.01))) == (
+    assert diagnostics_view.reading(_row([0.1, 0.1], moved=(1e-6, 0.01))) == (
         "learn.reading.frozen",
         {"layer": "hidden_1"},
     )
-    assert diagnostics.reading(_row([0.1, 0.1]))[0] == "learn.reading.healthy"
-    assert diagnostics.reading({"epoch": 1})[0] == "learn.reading.none"
+    assert diagnostics_view.reading(_row([0.1, 0.1]))[0] == "learn.reading.healthy"
+    assert diagnostics_view.reading({"epoch": 1})[0] == "learn.reading.none"
+    assert diagnostics_view.reading(None)[0] == "learn.reading.none"
+
+
+def test_readers_take_epoch_rows_and_their_dicts_alike() -> None:
+    dicts = [
+        {**_row([1e-5, 0.02]), "epoch": 1},
+        {**_row([0.1, 0.1]), "epoch": 2, "map": {"x": [0]}},
+    ]
+    rows = [EpochRow.from_dict(row) for row in dicts]
+    assert diagnostics_view.reading(rows[0]) == diagnostics_view.reading(dicts[0])
+    assert diagnostics_view.series(rows, "grad_norm") == diagnostics_view.series(dicts, "grad_norm")
+    assert [row["epoch"] for row in diagnostics_view.series(rows, "grad_norm")] == [1, 1, 2, 2]
+    assert diagnostics_view.recorded_maps(rows) == diagnostics_view.recorded_maps(dicts)
+    assert diagnostics_view.recorded_maps(rows) == {2: {"x": [0]}}
 
 
 def test_reading_texts_exist_in_both_languages() -> None:
     from nnlab.i18n import translate
 
     for row in (_row([1e-5, 0.02], saturated=(0.8, 0.1)), _row([0.1, 0.1], dead=(0.5, None))):
-        key, values = diagnostics.reading(row)
+        key, values = diagnostics_view.reading(row)
         for language in ("en", "ko"):
             text = translate(key, language, **values)
             assert not text.startswith("[") and "hidden_1" in text
@@ -254,8 +268,8 @@ def test_augmentation_is_in_the_plan_and_the_export() -> None:
     ]
     assert spec.parameter_count() == plain.parameter_count()
     # Kernel seeds stay as they were without augmentation: the same starting weights.
-    seeds = [layer.seed for layer in __import__("nnlab.plan").plan.plan(spec) if layer.has_kernel]
-    plain_seeds = [layer.seed for layer in __import__("nnlab.plan").plan.plan(plain)]
+    seeds = [layer.seed for layer in plan_layers(spec) if layer.has_kernel]
+    plain_seeds = [layer.seed for layer in plan_layers(plain)]
     assert seeds == [seed for seed in plain_seeds if seed is not None]
     script = keras_script(spec.replace(lr_schedule="cosine"))
     ast.parse(script)
@@ -292,7 +306,7 @@ def test_gradient_norms_and_dead_units_match_a_direct_gradient_tape(tiny: TinyDa
     import keras
     import tensorflow as tf
 
-    from nnlab.model import build_model
+    from nnlab.learn.model import build_model
 
     spec = small_spec()
     model = build_model(spec)
@@ -319,30 +333,30 @@ def test_gradient_norms_and_dead_units_match_a_direct_gradient_tape(tiny: TinyDa
 def test_rows_carry_diagnostics_map_watch_and_scheduled_rates(tiny: TinyData) -> None:
     import json
 
-    from nnlab.training import fit_spec
+    from nnlab.learn.training import fit_spec
 
     spec = small_spec(epochs=4, lr_schedule="step", lr_decay_factor=0.5, lr_decay_epochs=1)
-    rows: list[dict] = []
+    rows: list[EpochRow] = []
     result = fit_spec(spec, tiny, on_epoch=rows.append)
     assert rows == result.history
-    json.dumps(rows, allow_nan=False)  # JSON-friendly: no NaN anywhere
-    assert [row["lr"] for row in rows] == pytest.approx([0.01, 0.005, 0.0025, 0.00125])
-    assert [row["lr"] for row in rows] == pytest.approx(schedule_curve(spec)["learning_rates"])
-    figures = rows[-1]["diagnostics"]
+    json.dumps([row.to_dict() for row in rows], allow_nan=False)  # JSON-friendly: no NaN
+    assert [row.lr for row in rows] == pytest.approx([0.01, 0.005, 0.0025, 0.00125])
+    assert [row.lr for row in rows] == pytest.approx(schedule_curve(spec)["learning_rates"])
+    figures = rows[-1].diagnostics
     assert figures["layers"] == ["hidden_1", "hidden_2", "output"]
     assert figures["activations"] == ["relu", "sigmoid", "softmax"]
     assert figures["dead"][0] is not None and figures["dead"][1] is None
     assert figures["saturated"][1] is not None and all(g > 0 for g in figures["grad_norm"])
-    assert [row["epoch"] for row in rows if "map" in row] == [1, 2, 3, 4]
-    mapped = rows[0]["map"]
+    assert [row.epoch for row in rows if row.map] == [1, 2, 3, 4]
+    mapped = rows[0].map
     assert mapped["layer"] == "hidden_2" and len(mapped["x"]) == len(tiny.x_test)
-    assert len(rows[-1]["watch"]) == 10
-    assert all(0 <= item["predicted"] <= 9 for item in rows[-1]["watch"])
+    assert len(rows[-1].watch) == 10
+    assert all(0 <= item["predicted"] <= 9 for item in rows[-1].watch)
 
 
 @pytest.mark.slow
 def test_keras_schedules_match_the_numpy_curves() -> None:
-    from nnlab.schedules import keras_schedule
+    from nnlab.learn.schedules import keras_schedule
 
     for spec in (
         small_spec(epochs=7, lr_schedule="step", lr_decay_factor=0.3, lr_decay_epochs=3),
@@ -366,17 +380,21 @@ class Commands:
 
 
 @pytest.mark.slow
-def test_pause_and_new_learning_rate_through_control(tiny: TinyData) -> None:
-    from nnlab.training import fit_spec
+def test_pause_and_new_learning_rate_through_control(tiny: TinyData, monkeypatch) -> None:
+    from nnlab.learn import model as model_module
+    from nnlab.learn.training import fit_spec
 
+    # Commands are read after every call of the compiled step; one batch per call here, so the
+    # counts below are per batch (tests/test_training.py covers several batches per call).
+    monkeypatch.setattr(model_module, "steps_per_execution", lambda spec: 1)
     spec = small_spec(epochs=2)
     # Call 3 (after batch 3) pauses; calls 4-6 while paused: nothing, a new rate, resume.
     control = Commands({3: {"pause": True}, 5: {"learning_rate": 0.005}, 6: {"pause": False}})
-    rows: list[dict] = []
+    rows: list[EpochRow] = []
     fit_spec(spec, tiny, on_epoch=rows.append, control=control)
-    assert rows[0]["lr"] == 0.01 and rows[1]["lr"] == 0.005
-    assert rows[0]["lr_changes"] == [{"batch": 3, "from": 0.01, "to": 0.005}]
-    assert "lr_changes" not in rows[1]
+    assert rows[0].lr == 0.01 and rows[1].lr == 0.005
+    assert rows[0].lr_changes == ({"batch": 3, "from": 0.01, "to": 0.005},)
+    assert rows[1].lr_changes == ()
     assert control.calls == 20 + 3  # one per batch (10 a epoch) and three while paused
     # A stop while paused ends the run.
     stop_now = Commands({1: {"pause": True}})
@@ -384,7 +402,7 @@ def test_pause_and_new_learning_rate_through_control(tiny: TinyData) -> None:
     result = fit_spec(
         spec,
         tiny,
-        on_progress=lambda progress: batches.append(progress["batch"]),
+        on_progress=lambda progress: batches.append(progress.batch),
         control=stop_now,
         should_stop=lambda: stop_now.calls > 3,
     )
@@ -395,17 +413,17 @@ def test_pause_and_new_learning_rate_through_control(tiny: TinyData) -> None:
 def test_continuing_a_run_equals_training_longer_in_one_go(tiny: TinyData) -> None:
     from helpers import figures
 
-    from nnlab.model_io import model_file_bytes
-    from nnlab.training import fit_spec
+    from nnlab.learn.model_files import model_file_bytes
+    from nnlab.learn.training import fit_spec
 
     spec = small_spec(epochs=4, optimizer="adam")
     whole = fit_spec(spec, tiny)
     first = fit_spec(spec.replace(epochs=2), tiny)
     saved = model_file_bytes(first.model, spec)
     rest = fit_spec(spec, tiny, initial_model_bytes=saved, initial_epoch=2)
-    assert [row["epoch"] for row in rest.history] == [3, 4]
+    assert [row.epoch for row in rest.history] == [3, 4]
 
-    def comparable(rows: list[dict]) -> list[dict]:
+    def comparable(rows: list[EpochRow]) -> list[dict]:
         # The map's orientation follows the previous map, which a new process does not have.
         return [{k: v for k, v in row.items() if k != "map"} for row in figures(rows)]
 
@@ -416,8 +434,8 @@ def test_continuing_a_run_equals_training_longer_in_one_go(tiny: TinyData) -> No
 
 @pytest.mark.slow
 def test_lr_finder_suggests_a_rate_near_the_best_of_a_grid_search(tiny: TinyData) -> None:
-    from nnlab.schedules import lr_range_test
-    from nnlab.training import fit_spec
+    from nnlab.learn.lr_finder import lr_range_test
+    from nnlab.learn.training import fit_spec
 
     spec = RunSpec(
         train_size=600,
@@ -438,8 +456,8 @@ def test_lr_finder_suggests_a_rate_near_the_best_of_a_grid_search(tiny: TinyData
 
 @pytest.mark.slow
 def test_augmented_model_runs_in_numpy_as_identity(tiny: TinyData) -> None:
-    from nnlab.model import build_model, summary_rows
-    from nnlab.network import network_from_keras
+    from nnlab.learn.keras_network import network_from_keras
+    from nnlab.learn.model import build_model, summary_rows
 
     spec = small_spec(augment_shift=0.1, augment_rotation=10.0, augment_zoom=0.1, augment_noise=0.1)
     model = build_model(spec)
@@ -451,33 +469,39 @@ def test_augmented_model_runs_in_numpy_as_identity(tiny: TinyData) -> None:
 # --- the page (AppTest, fake engine) -------------------------------------------------------------
 
 
-def _diagnosed_rows(epochs: int = 2) -> list[dict]:
+def _diagnosed_rows(epochs: int = 2) -> list[EpochRow]:
     """Epoch rows as the worker sends them, with every extra the page draws."""
     from fake_engine import epoch_rows
 
-    rows = epoch_rows(epochs)
-    count = len(diagnostics.map_indices(2000))
+    count = len(diagnostics_view.map_indices(2000))
     rng = np.random.default_rng(0)
-    for row in rows:
-        row["lr"] = 0.001
-        row["diagnostics"] = {
-            "layers": ["hidden_1", "output"],
-            "activations": ["relu", "softmax"],
-            "mean": [0.5, 0.1],
-            "std": [0.4, 0.2],
-            "dead": [0.42, None],
-            "saturated": [None, None],
-            "grad_norm": [0.01, 0.02],
-            "update_ratio": [0.05, 0.04],
-        }
-        row["watch"] = [{"predicted": number, "confidence": 0.9} for number in range(10)]
-        row["map"] = {
-            "layer": "hidden_1",
-            "x": rng.normal(size=count).round(3).tolist(),
-            "y": rng.normal(size=count).round(3).tolist(),
-            "variance": [0.3, 0.2],
-        }
-    rows[-1]["lr_changes"] = [{"batch": 3, "from": 0.001, "to": 0.0005}]
+    rows = [
+        dataclasses.replace(
+            row,
+            lr=0.001,
+            diagnostics={
+                "layers": ["hidden_1", "output"],
+                "activations": ["relu", "softmax"],
+                "mean": [0.5, 0.1],
+                "std": [0.4, 0.2],
+                "dead": [0.42, None],
+                "saturated": [None, None],
+                "grad_norm": [0.01, 0.02],
+                "update_ratio": [0.05, 0.04],
+            },
+            watch=[{"predicted": number, "confidence": 0.9} for number in range(10)],
+            map={
+                "layer": "hidden_1",
+                "x": rng.normal(size=count).round(3).tolist(),
+                "y": rng.normal(size=count).round(3).tolist(),
+                "variance": [0.3, 0.2],
+            },
+        )
+        for row in epoch_rows(epochs)
+    ]
+    rows[-1] = dataclasses.replace(
+        rows[-1], lr_changes=({"batch": 3, "from": 0.001, "to": 0.0005},)
+    )
     return rows
 
 
@@ -597,7 +621,7 @@ def test_live_panel_sends_its_charts_as_tables_built_once_per_epoch(fake_engine,
     ]
     assert len(watched) >= 5 and all(url.startswith("data:image/png") for url in watched)
 
-    from pages import _charts
+    from pages.common import charts as _charts
 
     built = []
 
@@ -620,7 +644,7 @@ def test_live_panel_sends_its_charts_as_tables_built_once_per_epoch(fake_engine,
 def test_sendable_keeps_the_rows_and_leaves_mixed_fields_to_streamlit() -> None:
     import pyarrow as pa
 
-    from pages._charts import sendable
+    from pages.common.charts import sendable
 
     rows = [{"epoch": 1, "value": 0.5, "layer": "a"}, {"epoch": 2, "value": None, "layer": "a"}]
     spec = sendable({"mark": "line", "data": {"values": rows}})

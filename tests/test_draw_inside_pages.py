@@ -13,11 +13,11 @@ from drawn_digits import stroked_digit
 from fake_engine import dense_network, with_reference
 from helpers import app_test, wait_until
 
-from nnlab.datasets import load_dataset
-from nnlab.drawing import preprocess_drawing
+from nnlab.core.labs import new_lab_id
+from nnlab.core.spec import LayerSpec, RunSpec
+from nnlab.data.datasets import load_dataset
 from nnlab.i18n import translate
-from nnlab.spec import LayerSpec, RunSpec
-from nnlab.store import new_lab_id
+from nnlab.inspection.drawing import preprocess_drawing
 
 DRAW = "pages/3_draw.py"
 INSIDE = "pages/4_inside.py"
@@ -31,8 +31,8 @@ def dense_net():
 
 
 def _open(page: str, lab: str, language: str = "en", **slots: Any):
-    """`page` in lab `lab`, with session slots (pages._state names) set before the first run."""
-    from pages import _state as state
+    """`page` in lab `lab`, with session slots (pages.common.state) set before the first run."""
+    from pages.common import state
 
     app = app_test(language=language)
     app.query_params["lab"] = lab
@@ -120,7 +120,7 @@ def test_inside_page_on_a_drawing_has_no_keras_reference(fake_engine, dense_net)
 
 
 def test_inside_page_uses_an_uploaded_model(fake_engine, dense_net) -> None:
-    from pages._models import ModelChoice
+    from pages.common.models import ModelChoice
 
     upload = ModelChoice(
         key="upload:1",
@@ -150,7 +150,7 @@ def test_inside_page_offers_a_run_s_model_file_only_when_stored(fake_engine, den
 
 
 def test_evaluate_page_still_renders_with_an_upload(fake_engine, dense_net) -> None:
-    from pages._models import ModelChoice
+    from pages.common.models import ModelChoice
 
     upload = ModelChoice("upload:1", "Uploaded #1", dense_net, None, "mnist", "upload")
     app = _open("pages/2_evaluate.py", fake_engine.lab_id, UPLOADS=[upload])

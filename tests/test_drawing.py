@@ -12,7 +12,7 @@ from drawn_digits import SCHEMES, mnist_on_canvas, mnist_sample, stroked_digit, 
 from PIL import Image
 from scipy import ndimage
 
-from nnlab.drawing import (
+from nnlab.inspection.drawing import (
     MAX_UPLOAD_PIXELS,
     class_probabilities,
     load_image_file,
@@ -22,7 +22,8 @@ from nnlab.drawing import (
     preprocess_drawing,
     preprocess_photo,
 )
-from nnlab.network import NetLayer, Network
+from nnlab.inspection.layers import NetLayer
+from nnlab.inspection.network import Network
 
 
 def _png(rgba: np.ndarray) -> bytes:
@@ -209,8 +210,8 @@ def test_predict_digit_runs_the_network_on_the_drawing() -> None:
 
 def test_a_file_that_is_no_image_gets_a_plain_message_in_both_languages() -> None:
     """PIL's own text names a Python object ("<_io.BytesIO object at 0x...>"): never shown."""
-    from nnlab.drawing import ImageFileError
     from nnlab.i18n import translate
+    from nnlab.inspection.drawing import ImageFileError
 
     with pytest.raises(ImageFileError) as caught:
         preprocess_photo(b"%PDF-1.4 this is a document, not a photo")

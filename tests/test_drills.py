@@ -17,25 +17,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import engine_in_temporary_home
 from helpers import app_test, figures, page_files
 
 from nnlab import LayerSpec, RunSpec
+from nnlab.core.labs import new_lab_id
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PAGES = page_files()
-
-
-# --- the engine the pages use, with a store in a temporary folder ---------------------------
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory):
-    """The process-wide engine (what the pages get), both workers started before any drill.
-
-    Started before the offline fixture changes the environment: workers inherit it at spawn.
-    """
-    yield from engine_in_temporary_home(tmp_path_factory, workers=2, name="drills-home")
 
 
 def _wait_ended(engine, run_id: str, timeout_s: float = 300):
@@ -50,7 +38,7 @@ def _wait_ended(engine, run_id: str, timeout_s: float = 300):
 
 
 @pytest.mark.slow
-def test_crowd_of_runs_each_equal_to_the_run_alone(engine) -> None:
+def test_crowd_of_runs_each_equal_to_the_run_alone(real_engine) -> None:
     base = RunSpec(
         train_size=300,
         hidden_layers=(LayerSpec.dense(16, "relu"),),
@@ -66,17 +54,23 @@ def test_crowd_of_runs_each_equal_to_the_run_alone(engine) -> None:
             seed=4, loss="categorical_crossentropy", optimizer="rmsprop", validation="split"
         ),
     ]
+    # The session's engine keeps its two workers; should one have gone, it starts again now,
+    # while the runs alone train.
+    real_engine.warm_up()
     # Alone: one run at a time, nothing else training.
-    alone = [figures(_wait_ended(engine, engine.submit("drill-alone", s)).history) for s in specs]
+    alone_lab = new_lab_id()
+    alone = [
+        figures(_wait_ended(real_engine, real_engine.submit(alone_lab, s)).history) for s in specs
+    ]
 
-    run_ids = [engine.submit(f"drill-crowd-{n}", spec) for n, spec in enumerate(specs)]
+    run_ids = [real_engine.submit(new_lab_id(), spec) for spec in specs]
     most_at_once = 0
     deadline = time.monotonic() + 300
-    while any(engine.live(run_id).is_active for run_id in run_ids):
+    while any(real_engine.live(run_id).is_active for run_id in run_ids):
         assert time.monotonic() < deadline, "the crowd did not finish"
-        most_at_once = max(most_at_once, engine.load()[0])
+        most_at_once = max(most_at_once, real_engine.load()[0])
         time.sleep(0.02)  # poll the engine's load while the crowd trains
-    runs = [engine.live(run_id) for run_id in run_ids]
+    runs = [real_engine.live(run_id) for run_id in run_ids]
     assert [run.status for run in runs] == ["finished"] * len(runs), [r.error for r in runs]
     assert most_at_once >= 2, "the runs never trained at the same time: not a crowd"
     for run, expected in zip(runs, alone, strict=True):
@@ -131,7 +125,7 @@ def _storm_actions(app) -> list:
 
 
 @pytest.mark.slow
-def test_interaction_storm_while_training(engine) -> None:
+def test_interaction_storm_while_training(real_engine) -> None:
     app = app_test(timeout_s=120)
     app.run()
     app.switch_page(PAGES[0]).run()
@@ -144,7 +138,7 @@ def test_interaction_storm_while_training(engine) -> None:
     app.button(key="b_train").click().run()
     assert not app.exception, app.exception
     lab = app.session_state["lab_id"]
-    runs = engine.lab_runs(lab)
+    runs = real_engine.lab_runs(lab)
     assert len(runs) == 1
     run_id = runs[0].run_id
     spec = runs[0].spec
@@ -153,20 +147,20 @@ def test_interaction_storm_while_training(engine) -> None:
     app.session_state["_nnlab_page"] = "build"
     active_during = 0
     for number, action in enumerate(_storm_actions(app), start=1):
-        active_during += engine.live(run_id).is_active
+        active_during += real_engine.live(run_id).is_active
         action()
         assert not app.exception, f"interaction {number}: {app.exception}"
     assert active_during >= 5, "the run ended before the storm got going: make it slower"
 
-    run = _wait_ended(engine, run_id)
+    run = _wait_ended(real_engine, run_id)
     app.switch_page(PAGES[0]).run()
     assert not app.exception, app.exception
     assert run.status == "finished", run.error
     assert run.spec == spec  # the storm changed the widgets, never the running run
     history = run.history
-    assert [row["epoch"] for row in history] == [1, 2, 3, 4]
-    assert all(math.isfinite(row["val_accuracy"]) for row in history)
-    assert [r.run_id for r in engine.lab_runs(lab)] == [run_id]  # nothing lost or duplicated
+    assert [row.epoch for row in history] == [1, 2, 3, 4]
+    assert all(math.isfinite(row.val_accuracy) for row in history)
+    assert [r.run_id for r in real_engine.lab_runs(lab)] == [run_id]  # nothing lost or duplicated
 
 
 # --- offline ---------------------------------------------------------------------------------
@@ -175,7 +169,7 @@ def test_interaction_storm_while_training(engine) -> None:
 @pytest.fixture
 def no_network(monkeypatch, tmp_path):
     """Downloads allowed by configuration but failing, and no cache: only bundled data works."""
-    from nnlab import datasets
+    from nnlab.data import datasets
 
     attempts: list[str] = []
 
@@ -201,7 +195,7 @@ def _home_text(language: str) -> str:
 
 @pytest.mark.parametrize("language", ["en", "ko"])
 def test_home_page_offline_names_the_bundled_sample(no_network, language: str) -> None:
-    from nnlab import datasets
+    from nnlab.data import datasets
     from nnlab.i18n import translate
 
     # Before anything is loaded the home page only probes (no download on the home page): it
@@ -226,8 +220,8 @@ def test_home_page_offline_names_the_bundled_sample(no_network, language: str) -
 
 
 @pytest.mark.slow
-def test_every_page_works_offline_on_bundled_data(engine, no_network) -> None:
-    from nnlab import datasets
+def test_every_page_works_offline_on_bundled_data(real_engine, no_network) -> None:
+    from nnlab.data import datasets
 
     app = app_test()
     app.run()
@@ -242,7 +236,7 @@ def test_every_page_works_offline_on_bundled_data(engine, no_network) -> None:
     app.number_input(key="build.epochs").set_value(1).run()
     app.button(key="b_train").click().run()
     assert not app.exception, app.exception
-    run = _wait_ended(engine, engine.lab_runs(app.session_state["lab_id"])[-1].run_id)
+    run = _wait_ended(real_engine, real_engine.lab_runs(app.session_state["lab_id"])[-1].run_id)
     assert run.status == "finished", run.error
     # The pages load the data set in this process (the worker has its own copy).
     app.switch_page(PAGES[1]).run()

@@ -20,21 +20,13 @@ import pytest
 from helpers import figures, wait_until
 
 from nnlab import LayerSpec, RunSpec
-from nnlab.engine import (
-    ABANDONED,
-    Engine,
-    LabBusy,
-    QueuedEntry,
-    cgroup_cpu_limit,
-    cpu_budget,
-    dispatch_order,
-    run_workload,
-    select_next,
-    worker_count,
-)
+from nnlab.core.costs import run_workload
+from nnlab.core.runs import EPOCH_FIGURES
+from nnlab.engine.engine import ABANDONED, Engine, LabBusy
+from nnlab.engine.pool import cgroup_cpu_limit, cpu_budget, worker_count
+from nnlab.engine.queue import QueuedEntry, dispatch_order, select_next, wait_estimates
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-EPOCH_KEYS = {"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"}
 
 
 def tiny_spec(**changes) -> RunSpec:
@@ -89,6 +81,14 @@ def test_dispatch_order_with_many_labs_interleaves() -> None:
     assert order == ["X0", "Y0", "Z0", "X1", "Y1", "Z1", "X2", "Y2", "Z2"]
 
 
+def test_wait_estimates_schedule_runs_on_the_first_free_worker() -> None:
+    order = [QueuedEntry(name, name, n) for n, name in enumerate("abc")]
+    seconds = {"a": 10.0, "b": 20.0, "c": 5.0}
+    # Two workers, one free now, one in 4 s: a starts now, b at 4 s, c when a ends.
+    starts = wait_estimates(order, [4.0, 0.0], lambda entry: seconds[entry.run_id])
+    assert starts == [0.0, 4.0, 10.0]
+
+
 def test_cpu_budget_reads_cgroup_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3, 4, 5, 6, 7})
     v2 = tmp_path / "v2"
@@ -132,12 +132,33 @@ def test_workload_grows_with_images_epochs_and_layers() -> None:
     assert run_workload(small.replace(hidden_layers=(LayerSpec.conv(8),))) > run_workload(small)
 
 
+def test_settings_come_from_config_and_a_bad_one_is_shown_not_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nnlab.store.database import sqlite_url
+    from nnlab.store.store import Store
+
+    monkeypatch.setenv("NNLAB_ABANDON_S", "abc")
+    monkeypatch.setenv("NNLAB_WORKER_IDLE_S", "7")
+    store = Store(sqlite_url(tmp_path / "runs.sqlite3"))
+    engine = Engine(store, workers=1, prestart_workers=0)  # no worker: nothing is submitted
+    try:
+        assert engine.abandon_after_s == 120.0 and engine.worker_idle_s == 7.0
+        # The bad value is the page's to show (tests/test_config.py), not a store problem.
+        assert engine.store_warning is None
+        assert engine.store_error is None  # the start-up clean-ups (classes too) went through
+    finally:
+        engine.shutdown()
+        store.close()
+
+
 # --- one engine, two workers --------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory):
-    from nnlab.store import Store, sqlite_url
+    from nnlab.store.database import sqlite_url
+    from nnlab.store.store import Store
 
     folder = tmp_path_factory.mktemp("engine-store")
     opened = Store(sqlite_url(folder / "runs.sqlite3"))
@@ -174,18 +195,19 @@ def test_a_run_finishes_with_history_network_and_storage(engine: Engine, store) 
     run = wait_ended(engine, run_id)
     print(f"\ntiny run end to end: {time.monotonic() - started:.2f} s")
     assert run.status == "finished", run.error
-    assert [row["epoch"] for row in run.history] == [1, 2]
+    assert [row.epoch for row in run.history] == [1, 2]
     for row in run.history:
-        assert set(row) >= EPOCH_KEYS and all(math.isfinite(row[key]) for key in EPOCH_KEYS)
+        assert all(math.isfinite(getattr(row, name)) for name in EPOCH_FIGURES)
     assert run.train_images == 200 and run.validation_images > 0
-    assert run.progress["epoch"] == 2 and run.progress["batch"] == run.progress["batches"] == 4
+    assert run.progress.epoch == 2 and run.progress.batch == run.progress.batches == 4
+    assert run.worker_name and run.worker_name.endswith(f":{engine.worker_pid(run_id)}")
     assert run.final["epochs_done"] == 2 and run.final["status"] == "finished"
     assert 0 <= run.test_accuracy <= 1 and run.test_loss > 0
     assert run.has_model and run.duration_s > 0 and run.queue_position == 0
     assert engine.lab_runs("lab-finish") == [run]
 
     network = engine.network(run_id)
-    from nnlab.datasets import load_dataset
+    from nnlab.data.datasets import load_dataset
 
     probabilities = network.predict(load_dataset("mnist").x_test[:5])
     assert probabilities.shape == (5, 10)
@@ -222,11 +244,12 @@ def test_same_spec_gives_the_same_history_on_any_worker(engine: Engine) -> None:
 def _history_in_plain_process(spec: RunSpec, threads: int) -> list[dict]:
     code = (
         "import json, sys\n"
-        "from nnlab.spec import RunSpec\n"
-        "from nnlab.worker import limit_threads\n"
+        "from nnlab.core.spec import RunSpec\n"
+        "from nnlab.engine.worker import limit_threads\n"
         f"limit_threads({threads})\n"
-        "from nnlab.training import train\n"
-        "print(json.dumps(train(RunSpec.from_json(sys.stdin.read()))[1]))\n"
+        "from nnlab.learn.training import train\n"
+        "rows = train(RunSpec.from_json(sys.stdin.read()))[1]\n"
+        "print(json.dumps([row.to_dict() for row in rows]))\n"
     )
     completed = subprocess.run(
         [sys.executable, "-c", code],
@@ -245,14 +268,14 @@ def _history_in_plain_process(spec: RunSpec, threads: int) -> list[dict]:
 def test_stop_ends_after_the_current_batch_and_keeps_the_weights(engine: Engine) -> None:
     spec = long_spec()
     run_id = engine.submit("lab-stop", spec)
-    wait_until(lambda: engine.live(run_id).progress["batch"] >= 1, 120, "training started")
+    wait_until(lambda: engine.live(run_id).progress.batch >= 1, 120, "training started")
     engine.stop(run_id)
     assert engine.live(run_id).stop_requested
     run = wait_ended(engine, run_id, 60)
     assert run.status == "stopped" and run.error is None
     assert len(run.history) < 5 < spec.epochs
     assert run.has_model
-    from nnlab.model import build_model
+    from nnlab.learn.model import build_model
 
     initial = build_model(spec).get_weights()[0]
     dense = next(layer for layer in engine.network(run_id).layers if layer.kind == "Dense")
@@ -263,7 +286,8 @@ def test_stop_ends_after_the_current_batch_and_keeps_the_weights(engine: Engine)
 def test_job_controls_pause_resume_rate_and_stop() -> None:
     import multiprocessing
 
-    from nnlab.worker import JobControls
+    from nnlab.engine.protocol import GOODBYE, Control, Paused
+    from nnlab.engine.worker import JobControls
 
     engine_end, worker_end = multiprocessing.Pipe(duplex=True)
     stop_value = multiprocessing.RawValue("q", 0)
@@ -271,23 +295,20 @@ def test_job_controls_pause_resume_rate_and_stop() -> None:
     assert not controls.should_stop() and controls.commands() is None
     # Everything the engine sent during one batch is read after it, in order: a pause, a new
     # rate while paused, a message of an older job (ignored), and the resume.
-    engine_end.send(("control", 7, {"pause": True}))
-    engine_end.send(("control", 7, {"learning_rate": 0.05}))
-    engine_end.send(("control", 6, {"learning_rate": 9.0}))
-    engine_end.send(("control", 7, {"pause": False}))
+    engine_end.send(Control(7, pause=True))
+    engine_end.send(Control(7, learning_rate=0.05))
+    engine_end.send(Control(6, learning_rate=9.0))
+    engine_end.send(Control(7, pause=False))
     assert not controls.should_stop() and not controls.paused
-    assert [engine_end.recv(), engine_end.recv()] == [
-        ("paused", 7, {"paused": True}),
-        ("paused", 7, {"paused": False}),
-    ]
+    assert [engine_end.recv(), engine_end.recv()] == [Paused(7, True), Paused(7, False)]
     assert controls.commands() == {"learning_rate": 0.05} and controls.commands() is None
     # A stop ends a pause; a goodbye (None) from the engine ends the job and then the worker.
-    engine_end.send(("control", 7, {"pause": True}))
+    engine_end.send(Control(7, pause=True))
     stop_value.value = 7
     assert controls.should_stop()
     stop_value.value = 0
     later = JobControls(worker_end, stop_value, job_no=8)
-    engine_end.send(None)
+    engine_end.send(GOODBYE)
     assert later.should_stop() and later.exit_after_job
 
 
@@ -295,7 +316,7 @@ def test_job_controls_pause_resume_rate_and_stop() -> None:
 def test_pause_holds_a_run_and_resume_finishes_it_unchanged(engine: Engine) -> None:
     spec = tiny_spec(epochs=3, batch_size=5, seed=11)
     run_id = engine.submit("lab-pause", spec)
-    wait_until(lambda: engine.live(run_id).progress["batch"] >= 1, 120, "training started")
+    wait_until(lambda: engine.live(run_id).progress.batch >= 1, 120, "training started")
     engine.pause(run_id)
     wait_until(lambda: engine.live(run_id).paused, 30, "the worker paused")
     held = engine.live(run_id)
@@ -312,11 +333,13 @@ def test_pause_holds_a_run_and_resume_finishes_it_unchanged(engine: Engine) -> N
 
 @pytest.mark.slow
 def test_a_new_learning_rate_reaches_a_running_run(engine: Engine) -> None:
-    spec = tiny_spec(epochs=3, batch_size=5, seed=12)
+    # 400 batches an epoch: a call of the compiled step trains up to 64 of them, so the pause
+    # and the change land between calls, well before the run ends.
+    spec = tiny_spec(epochs=3, batch_size=5, seed=12, train_size=2000)
     with pytest.raises(ValueError, match="learning rate"):
         engine.set_learning_rate("no-such-run", -1)
     run_id = engine.submit("lab-rate", spec)
-    wait_until(lambda: engine.live(run_id).progress["batch"] >= 1, 120, "training started")
+    wait_until(lambda: engine.live(run_id).progress.batch >= 1, 120, "training started")
     engine.pause(run_id)  # so the change lands inside the first epoch, whatever the speed
     wait_until(lambda: engine.live(run_id).paused, 30, "the worker paused")
     engine.set_learning_rate(run_id, 0.004)
@@ -325,8 +348,10 @@ def test_a_new_learning_rate_reaches_a_running_run(engine: Engine) -> None:
     unchanged = wait_ended(engine, engine.submit("lab-rate", spec))
     assert changed.status == unchanged.status == "finished", changed.error
     assert figures(changed.history) != figures(unchanged.history)
-    assert changed.history[0]["lr_changes"][0]["to"] == 0.004
-    assert changed.history[1]["lr"] == 0.004  # the new rate stays for the epochs after
+    landed = next(i for i, row in enumerate(changed.history) if row.lr_changes)
+    assert changed.history[landed].lr_changes[0]["to"] == 0.004
+    # The new rate stays for the epochs after.
+    assert all(row.lr == 0.004 for row in changed.history[landed + 1 :])
 
 
 @pytest.mark.slow
@@ -342,13 +367,15 @@ def test_continuing_a_run_extends_its_history(engine: Engine, store) -> None:
     assert again.is_active and again.spec.epochs == 4 and len(again.history) == 2
     run = wait_ended(engine, run_id)
     assert run.status == "finished", run.error
-    assert [row["epoch"] for row in run.history] == [1, 2, 3, 4]
+    assert [row.epoch for row in run.history] == [1, 2, 3, 4]
     assert figures(run.history[:2]) == figures(first.history)
     # The same as four epochs in one go: same seed, same batches, optimizer state kept.
     whole = wait_ended(engine, engine.submit("lab-continue", spec.replace(epochs=4)))
     curves = ("epoch", "loss", "accuracy", "val_loss", "val_accuracy")
     for row, one_go in zip(run.history, whole.history, strict=True):
-        assert [row[key] for key in curves] == pytest.approx([one_go[key] for key in curves])
+        assert [getattr(row, key) for key in curves] == pytest.approx(
+            [getattr(one_go, key) for key in curves]
+        )
     wait_until(lambda: store.get_run(run_id).epochs_done == 4, 30, "stored")
     assert store.get_run(run_id).spec.epochs == 4
     with pytest.raises(ValueError, match="at least one"):
@@ -399,7 +426,13 @@ def test_lab_busy_past_its_limit_and_the_queue_reports_a_wait(engine: Engine) ->
 def test_a_queued_run_of_a_silent_lab_is_cancelled(engine: Engine) -> None:
     busy = [engine.submit("lab-keeps-watching", long_spec(seed=seed)) for seed in (3, 4)]
     try:
-        wait_until(lambda: engine.load()[0] == 2, 120, "both workers training")
+        # Running, not only handed to the workers: a dispatched run is "queued" until its worker
+        # has loaded the data and says it started.
+        wait_until(
+            lambda: all(engine.live(run_id).status == "running" for run_id in busy),
+            120,
+            "both workers training",
+        )
         engine.abandon_after_s = 1.0
         silent = engine.submit("lab-tab-closed", tiny_spec())
         assert engine.live(silent).status == "queued"
@@ -416,7 +449,7 @@ def test_a_queued_run_of_a_silent_lab_is_cancelled(engine: Engine) -> None:
 @pytest.mark.slow
 def test_a_killed_worker_fails_its_run_and_the_next_run_works(engine: Engine) -> None:
     run_id = engine.submit("lab-crash", long_spec())
-    wait_until(lambda: engine.live(run_id).progress["batch"] >= 1, 120, "training started")
+    wait_until(lambda: engine.live(run_id).progress.batch >= 1, 120, "training started")
     os.kill(engine.worker_pid(run_id), signal.SIGKILL)
     run = wait_ended(engine, run_id, 30)
     assert run.status == "failed"
@@ -428,7 +461,7 @@ def test_a_killed_worker_fails_its_run_and_the_next_run_works(engine: Engine) ->
 
 @pytest.mark.slow
 def test_a_failing_store_does_not_stop_training(engine: Engine) -> None:
-    from nnlab.store import StoreError
+    from nnlab.store.database import StoreError
 
     real = engine.store
 
@@ -494,8 +527,9 @@ def test_the_app_process_never_imports_tensorflow(tmp_path: Path) -> None:
 import sys, time
 import numpy as np
 from nnlab import LayerSpec, RunSpec
-from nnlab.engine import Engine
-from nnlab.store import Store, sqlite_url
+from nnlab.engine.engine import Engine
+from nnlab.store.database import sqlite_url
+from nnlab.store.store import Store
 
 if __name__ == "__main__":
     engine = Engine(Store(sqlite_url({str(tmp_path / "app.sqlite3")!r})), workers=1)
@@ -530,7 +564,7 @@ def test_workers_never_run_the_app_script_again(tmp_path, monkeypatch) -> None:
     import multiprocessing
     import types
 
-    from nnlab.engine import _start_without_main
+    from nnlab.engine.pool import start_without_main
 
     marker = tmp_path / "ran"
     script = tmp_path / "app_like.py"
@@ -539,7 +573,7 @@ def test_workers_never_run_the_app_script_again(tmp_path, monkeypatch) -> None:
     fake_main.__file__ = str(script)
     monkeypatch.setitem(sys.modules, "__main__", fake_main)
     process = multiprocessing.get_context("spawn").Process(target=time.sleep, args=(0,))
-    _start_without_main(process)
+    start_without_main(process)
     process.join(timeout=60)
     assert process.exitcode == 0
     assert not marker.exists(), "the worker ran the app script"
@@ -549,7 +583,8 @@ def test_workers_never_run_the_app_script_again(tmp_path, monkeypatch) -> None:
 def test_idle_workers_exit_but_one_stays_warm_and_a_class_warms_them_again(tmp_path) -> None:
     """After the class leaves, workers beyond one exit, so their memory goes back; when labs
     show pages again (a class about to press Train), the others start before anyone trains."""
-    from nnlab.store import Store, sqlite_url
+    from nnlab.store.database import sqlite_url
+    from nnlab.store.store import Store
 
     store = Store(sqlite_url(tmp_path / "runs.sqlite3"))
     idle_engine = Engine(store, workers=2, prestart_workers=2)
@@ -580,7 +615,8 @@ def test_idle_workers_exit_but_one_stays_warm_and_a_class_warms_them_again(tmp_p
 def test_a_worker_past_its_run_count_serves_the_queue_first_then_is_replaced(tmp_path) -> None:
     """runs_per_worker retires a worker only once nothing waits: a new TensorFlow start in the
     middle of a class would take a core from the class's runs for seconds."""
-    from nnlab.store import Store, sqlite_url
+    from nnlab.store.database import sqlite_url
+    from nnlab.store.store import Store
 
     store = Store(sqlite_url(tmp_path / "runs.sqlite3"))
     counted = Engine(store, workers=1, prestart_workers=1, runs_per_worker=2)
@@ -609,8 +645,9 @@ def test_a_worker_past_its_run_count_serves_the_queue_first_then_is_replaced(tmp
 @pytest.mark.slow
 def test_a_grown_warm_worker_is_swapped_for_a_fresh_one(tmp_path, monkeypatch) -> None:
     """The one worker kept warm gives its memory back too, once idle, if training grew it."""
-    from nnlab import engine as engine_module
-    from nnlab.store import Store, sqlite_url
+    from nnlab.engine import pool
+    from nnlab.store.database import sqlite_url
+    from nnlab.store.store import Store
 
     store = Store(sqlite_url(tmp_path / "runs.sqlite3"))
     warm_engine = Engine(store, workers=1, prestart_workers=1)
@@ -620,7 +657,7 @@ def test_a_grown_warm_worker_is_swapped_for_a_fresh_one(tmp_path, monkeypatch) -
         assert first.status == "finished", first.error
         [trained_by] = warm_engine.worker_pids()
         # Any growth past its size after the first job counts here: a second run grows it.
-        monkeypatch.setattr(engine_module, "RECYCLE_GROWTH_MB", -1.0)
+        monkeypatch.setattr(pool, "RECYCLE_GROWTH_MB", -1.0)
         second = wait_ended(warm_engine, warm_engine.submit("lab-grow", tiny_spec(seed=2)))
         assert second.status == "finished", second.error
         warm_engine.worker_idle_s = 1.0

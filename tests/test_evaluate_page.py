@@ -11,9 +11,9 @@ import pytest
 from fake_engine import epoch_rows, linear_network, wrong_output_network
 from helpers import app_test, wait_until
 
-from nnlab.datasets import load_dataset
-from nnlab.spec import LayerSpec, RunSpec
-from nnlab.store import new_lab_id
+from nnlab.core.labs import new_lab_id
+from nnlab.core.spec import LayerSpec, RunSpec
+from nnlab.data.datasets import load_dataset
 
 EVALUATE = "pages/2_evaluate.py"
 
@@ -39,8 +39,8 @@ def evaluate_page(engine, setup=None, language: str = "en"):
 
 def upload(network, dataset_name: str = "fashion_mnist"):
     """A setup that puts `network` among the session's uploaded models."""
-    from pages import _state as state
-    from pages._models import ModelChoice
+    from pages.common import state
+    from pages.common.models import ModelChoice
 
     def setup(session_state) -> None:
         session_state[state.UPLOADS.key] = [
@@ -59,7 +59,7 @@ def upload(network, dataset_name: str = "fashion_mnist"):
 
 def watch(run_id: str):
     """A setup that makes `run_id` the run the other pages use."""
-    from pages import _state as state
+    from pages.common import state
 
     def setup(session_state) -> None:
         session_state[state.ACTIVE_RUN_ID.key] = run_id
@@ -77,7 +77,7 @@ def options(app) -> list[str]:
 
 
 def first_evaluation(app):
-    from pages import _state as state
+    from pages.common import state
 
     return next(iter(app.session_state[state.EVALUATIONS.key].values()))
 
@@ -90,7 +90,7 @@ def test_without_a_model_the_page_prompts_to_train(fake_engine) -> None:
 
 
 def test_uploaded_model_shows_figures_confusion_and_mistakes(fake_engine, fashion_network) -> None:
-    from nnlab.evaluation import evaluate
+    from nnlab.inspection.evaluation import evaluate
 
     app = evaluate_page(fake_engine, upload(fashion_network))
     expected = evaluate(fashion_network, load_dataset("fashion_mnist"))
@@ -116,7 +116,7 @@ def test_uploaded_model_shows_figures_confusion_and_mistakes(fake_engine, fashio
 
 
 def test_filters_pick_samples_and_cache_the_evaluation(fake_engine, fashion_network) -> None:
-    from pages import _state as state
+    from pages.common import state
 
     app = evaluate_page(fake_engine, upload(fashion_network))
     evaluation = first_evaluation(app)
@@ -244,7 +244,7 @@ def test_an_unreadable_upload_shows_the_engine_s_message(fake_engine) -> None:
 
 @pytest.mark.slow
 def test_a_run_trained_in_a_worker_is_evaluated_here(real_engine) -> None:
-    from nnlab.evaluation import evaluate
+    from nnlab.inspection.evaluation import evaluate
 
     spec = RunSpec(
         train_size=300, epochs=1, batch_size=32, hidden_layers=(LayerSpec.dense(16, "relu"),)
@@ -263,4 +263,4 @@ def test_a_run_trained_in_a_worker_is_evaluated_here(real_engine) -> None:
     expected = evaluate(real_engine.network(run_id), load_dataset("mnist"))
     metrics = {metric.label: metric.value for metric in app.metric}
     assert metrics["Test accuracy"] == f"{expected.accuracy:.1%}"
-    assert metrics["Training accuracy (epoch 1)"] == f"{run.history[-1]['accuracy']:.1%}"
+    assert metrics["Training accuracy (epoch 1)"] == f"{run.history[-1].accuracy:.1%}"

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from nnlab.evaluation import (
+from nnlab.inspection.evaluation import (
     confusion_matrix,
     evaluate,
     evaluate_probabilities,
@@ -126,7 +126,7 @@ def test_bad_outputs_are_clear_errors() -> None:
 
 @pytest.fixture(scope="module")
 def mnist():
-    from nnlab.datasets import load_dataset
+    from nnlab.data.datasets import load_dataset
 
     return load_dataset("mnist")
 
@@ -153,7 +153,7 @@ def tiny_model(mnist):
 
 @pytest.fixture(scope="module")
 def tiny_network(tiny_model):
-    from nnlab.network import network_from_keras
+    from nnlab.learn.keras_network import network_from_keras
 
     return network_from_keras(tiny_model)
 
@@ -179,7 +179,7 @@ def test_evaluate_flat_input_model(mnist) -> None:
     import keras
     from keras import layers
 
-    from nnlab.network import network_from_keras
+    from nnlab.learn.keras_network import network_from_keras
 
     model = keras.Sequential(
         [keras.Input((784,)), layers.Rescaling(1 / 255), layers.Dense(10, activation="softmax")]
@@ -199,7 +199,8 @@ def test_evaluate_mean_squared_error_loss(tiny_network, mnist) -> None:
 
 def test_evaluate_needs_no_keras(mnist) -> None:
     """The app's process evaluates with NumPy only: a hand-made network, known answers."""
-    from nnlab.network import NetLayer, Network
+    from nnlab.inspection.layers import NetLayer
+    from nnlab.inspection.network import Network
 
     # No weights, a bias favouring class 3: every image is called a 3.
     network = Network(
@@ -220,7 +221,8 @@ def test_evaluate_needs_no_keras(mnist) -> None:
 
 def _sigmoid_network(seed: int = 0):
     """Flatten + Dense(10, sigmoid) with random weights: tutorial 000's kind of output."""
-    from nnlab.network import NetLayer, Network
+    from nnlab.inspection.layers import NetLayer
+    from nnlab.inspection.network import Network
 
     rng = np.random.default_rng(seed)
     return Network(
@@ -267,7 +269,7 @@ def test_sigmoid_run_loss_equals_the_validation_loss_training_reported(mnist) ->
     import keras
     from keras import layers
 
-    from nnlab.network import network_from_keras
+    from nnlab.learn.keras_network import network_from_keras
 
     keras.utils.set_random_seed(1)
     model = keras.Sequential(
@@ -291,3 +293,22 @@ def test_sigmoid_run_loss_equals_the_validation_loss_training_reported(mnist) ->
     )
     evaluation = evaluate(network_from_keras(model), mnist, loss="categorical_crossentropy")
     assert evaluation.loss == pytest.approx(history.history["val_loss"][-1], rel=1e-4)
+
+
+@pytest.mark.slow  # trains a small Keras model
+def test_training_and_evaluating_print_no_progress_bar(tiny, capfd) -> None:
+    """A worker's output is the server's log: no Keras progress bar may land in it (issue 21)."""
+    import nnlab
+
+    spec = nnlab.RunSpec(
+        train_size=300, hidden_layers=(nnlab.LayerSpec.dense(8, "relu"),), epochs=1, batch_size=64
+    )
+    capfd.readouterr()  # what earlier tests printed is not this test's
+    model, history = nnlab.train(spec, tiny)
+    dataset = nnlab.load_dataset("mnist")
+    evaluation = nnlab.evaluate(nnlab.network_from_keras(model), dataset)
+    printed = capfd.readouterr()
+    assert len(history) == 1 and evaluation.accuracy > 0
+    for text in (printed.out, printed.err):
+        # Keras' bar: "10/10 ━━━━━━━━━━━━━━━━━━━━ 0s 2ms/step - accuracy: ..."
+        assert "━" not in text and "/step" not in text, text

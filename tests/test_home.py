@@ -49,7 +49,7 @@ def test_home_renders_without_importing_tensorflow() -> None:
 
 @pytest.mark.parametrize("language", ["en", "ko"])
 def test_home_names_the_data_sources_and_every_page(language: str) -> None:
-    from nnlab.datasets import load_dataset, probe_source
+    from nnlab.data.datasets import load_dataset, probe_source
 
     app = app_test(language=language)
     app.run()

@@ -114,7 +114,7 @@ CORPUS_NAMES = [
 
 @pytest.mark.parametrize("name", CORPUS_NAMES)
 def test_bad_model_file_is_refused_with_a_clear_message(model_corpus, name: str) -> None:
-    from nnlab.model_io import load_model_bytes
+    from nnlab.learn.model_files import load_model_bytes
 
     data, filename, expected = model_corpus[name]
     message = _timed_refusal(load_model_bytes, data, filename)
@@ -124,7 +124,7 @@ def test_bad_model_file_is_refused_with_a_clear_message(model_corpus, name: str)
 @pytest.mark.parametrize("name", CORPUS_NAMES)
 def test_bad_model_file_is_refused_by_the_network_loader(model_corpus, name: str) -> None:
     """The engine's workers read uploads with network_from_model_file: same checks first."""
-    from nnlab.model_io import network_from_model_file
+    from nnlab.learn.model_files import network_from_model_file
 
     data, filename, expected = model_corpus[name]
     message = _timed_refusal(network_from_model_file, data, filename, "mnist")
@@ -135,7 +135,7 @@ def test_lambda_layer_code_never_runs(model_corpus, tmp_path: Path, monkeypatch)
     """A Lambda layer's code must not execute: refused before Keras deserialises anything."""
     import keras
 
-    from nnlab.model_io import load_model_bytes
+    from nnlab.learn.model_files import load_model_bytes
 
     calls = []
     monkeypatch.setattr(keras.models, "load_model", lambda *a, **k: calls.append(a))
@@ -150,7 +150,7 @@ def test_a_good_model_still_loads(model_corpus) -> None:
     import keras
     from keras import layers
 
-    from nnlab.model_io import load_model_bytes, model_file_bytes, network_from_model_file
+    from nnlab.learn.model_files import load_model_bytes, model_file_bytes, network_from_model_file
 
     model = keras.Sequential([keras.Input(shape=(28, 28)), layers.Flatten(), layers.Dense(10)])
     loaded = load_model_bytes(model_file_bytes(model), "mine.keras")
@@ -186,7 +186,7 @@ def _blank_png(width: int, height: int) -> bytes:
 
 
 def test_decompression_bomb_is_refused_quickly() -> None:
-    from nnlab.drawing import load_image_file
+    from nnlab.inspection.drawing import load_image_file
 
     bomb = _blank_png(20_000, 20_000)
     assert len(bomb) < 200_000  # small on disk: 400 megapixels when decoded
@@ -195,14 +195,14 @@ def test_decompression_bomb_is_refused_quickly() -> None:
 
 
 def test_image_just_over_the_pixel_limit_is_refused() -> None:
-    from nnlab.drawing import load_image_file
+    from nnlab.inspection.drawing import load_image_file
 
     # 10000 x 9000 = 90 megapixels: over PIL's warning threshold, under its hard limit.
     _timed_refusal(load_image_file, _blank_png(10_000, 9_000))
 
 
 def test_oversized_upload_is_refused_before_decoding() -> None:
-    from nnlab.drawing import MAX_UPLOAD_BYTES, load_image_file
+    from nnlab.inspection.drawing import MAX_UPLOAD_BYTES, load_image_file
 
     message = _timed_refusal(load_image_file, b"\x89PNG\r\n\x1a\n" + b"\0" * MAX_UPLOAD_BYTES)
     assert "MB" in message
@@ -220,7 +220,7 @@ def test_oversized_upload_is_refused_before_decoding() -> None:
     ids=["empty", "pdf", "gif", "broken-png", "broken-jpeg"],
 )
 def test_non_image_is_refused(data: bytes) -> None:
-    from nnlab.drawing import load_image_file, preprocess_photo
+    from nnlab.inspection.drawing import load_image_file, preprocess_photo
 
     _timed_refusal(load_image_file, data)
     _timed_refusal(preprocess_photo, data)
@@ -231,7 +231,7 @@ def test_a_real_photo_still_works() -> None:
     import numpy as np
     from PIL import Image
 
-    from nnlab.drawing import preprocess_photo
+    from nnlab.inspection.drawing import preprocess_photo
 
     pixels = np.full((200, 200), 255, np.uint8)
     pixels[40:160, 90:110] = 0  # a dark "1" on white paper
@@ -239,3 +239,26 @@ def test_a_real_photo_still_works() -> None:
     Image.fromarray(pixels).save(buffer, format="PNG")
     image = preprocess_photo(buffer.getvalue())
     assert image is not None and image.shape == (28, 28) and image.max() > 0.5
+
+
+def test_one_upload_limit_the_server_and_every_uploader_agree_on() -> None:
+    import ast
+    import tomllib
+
+    from helpers import REPO_ROOT
+
+    from nnlab.core import shapes
+
+    server = tomllib.loads((REPO_ROOT / ".streamlit" / "config.toml").read_text())["server"]
+    limits = {shapes.MAX_MODEL_UPLOAD_MB, shapes.MAX_PHOTO_UPLOAD_MB}
+    # Above the server's limit a file gets a bare HTTP 413 instead of the widget's message.
+    assert server["maxUploadSize"] == max(limits)
+    # Every uploader names its limit from nnlab.core.shapes, none falls back to the server's.
+    for path in (REPO_ROOT / "pages").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "file_uploader":
+                named = {keyword.arg: keyword.value for keyword in node.keywords}
+                limit = named.get("max_upload_size")
+                assert isinstance(limit, ast.Name) and limit.id.startswith("MAX_"), (
+                    f"{path.name}:{node.lineno}: file_uploader needs max_upload_size=MAX_..."
+                )

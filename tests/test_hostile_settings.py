@@ -14,16 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nnlab.spec import (
-    DATASETS,
-    HIDDEN_ACTIVATIONS,
-    LOSSES,
-    OPTIMIZERS,
-    OUTPUT_ACTIVATIONS,
-    VALIDATIONS,
-    LayerSpec,
-    RunSpec,
-)
+from nnlab.core import choices
+from nnlab.core.spec import VALIDATIONS, LayerSpec, RunSpec
+
+DATASETS = tuple(choices.DATASETS)
+HIDDEN_ACTIVATIONS = choices.hidden_activations()
+LOSSES = tuple(choices.LOSSES)
+OPTIMIZERS = tuple(choices.OPTIMIZERS)
+OUTPUT_ACTIVATIONS = choices.output_activations()
 
 SPEC_FIELDS = [f.name for f in dataclasses.fields(RunSpec)]
 LAYER_FIELDS = [f.name for f in dataclasses.fields(LayerSpec)]
@@ -172,7 +170,7 @@ link_values = st.one_of(
 @DRILL_SETTINGS
 @given(st.dictionaries(link_keys, link_values, max_size=12))
 def test_decode_link_never_raises_and_gives_a_valid_spec(params: dict[str, str]) -> None:
-    from nnlab.links import decode_link
+    from nnlab.core.links import decode_link
 
     decoded = decode_link(params)
     assert isinstance(decoded.spec, RunSpec)
@@ -208,7 +206,7 @@ valid_specs = st.builds(
 @DRILL_SETTINGS
 @given(valid_specs, st.sampled_from([None, "t000_sigmoid_mse", "cnn_mnist", "t004_relu100"]))
 def test_any_valid_spec_survives_a_share_link(spec: RunSpec, preset_key: str | None) -> None:
-    from nnlab.links import decode_link, encode_link
+    from nnlab.core.links import decode_link, encode_link
 
     decoded = decode_link(encode_link(spec, preset_key))
     assert decoded.spec == spec
@@ -220,7 +218,8 @@ def test_any_valid_spec_survives_a_share_link(spec: RunSpec, preset_key: str | N
 
 @pytest.mark.slow
 def test_sgd_at_learning_rate_10_is_reported_as_diverged_with_a_suggestion(tiny) -> None:
-    from nnlab.training import divergence_kind, fit_spec, suggested_learning_rate
+    from nnlab.core.runs import divergence_kind, suggested_learning_rate
+    from nnlab.learn.training import fit_spec
 
     spec = RunSpec(optimizer="sgd", learning_rate=10.0, epochs=5, batch_size=32)
     result = fit_spec(spec, tiny)
@@ -234,7 +233,7 @@ def test_sgd_at_learning_rate_10_is_reported_as_diverged_with_a_suggestion(tiny)
 
 
 def test_divergence_texts_round_trip() -> None:
-    from nnlab.training import divergence_error, divergence_kind, suggested_learning_rate
+    from nnlab.core.runs import divergence_error, divergence_kind, suggested_learning_rate
 
     assert divergence_kind(divergence_error("nan")) == "nan"
     assert divergence_kind(divergence_error("chance")) == "chance"

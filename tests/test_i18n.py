@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from helpers import app_test
 
-from nnlab.challenges import CHALLENGES
+from nnlab.core.challenges import CHALLENGES
+from nnlab.core.links import SPEC_FIELDS
 from nnlab.i18n import LANGUAGES, catalogue, check_catalogue, translate
-from nnlab.links import SPEC_FIELDS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 UI_FILES = [REPO_ROOT / "app.py", *sorted((REPO_ROOT / "pages").glob("*.py"))]
-LIBRARY_FILES = sorted((REPO_ROOT / "nnlab").glob("*.py"))
+LIBRARY_FILES = sorted((REPO_ROOT / "nnlab").rglob("*.py"))
 TEXT_FUNCTIONS = {"t", "translate"}
 
 
@@ -106,7 +106,7 @@ def test_every_text_key_in_the_code_exists(path: Path) -> None:
 
 def test_keys_built_at_run_time_exist() -> None:
     keys = catalogue()
-    from nnlab.links import LinkNotice  # noqa: F401  (the kinds below are its documented kinds)
+    from nnlab.core.links import LinkNotice  # noqa: F401  (the kinds below are its documented kinds)
 
     for kind in ("unknown_param", "bad_value", "unknown_preset", "unknown_field", "bad_language"):
         assert f"share.notice.{kind}" in keys
@@ -114,16 +114,16 @@ def test_keys_built_at_run_time_exist() -> None:
         assert f"field.{field}" in keys
     for challenge in CHALLENGES.values():
         assert challenge.title_key in keys and challenge.goal_key in keys
-    source = (REPO_ROOT / "nnlab" / "challenges.py").read_text(encoding="utf-8")
+    source = (REPO_ROOT / "nnlab" / "core" / "challenges.py").read_text(encoding="utf-8")
     for key in set(re.findall(r'"(challenge\.msg\.[a-z_]+)"', source)):
         assert key in keys, key
-    codegen = (REPO_ROOT / "nnlab" / "codegen.py").read_text(encoding="utf-8")
+    codegen = (REPO_ROOT / "nnlab" / "core" / "codegen.py").read_text(encoding="utf-8")
     for name in set(re.findall(r'comment\("([a-z_]+)"', codegen)):
         assert f"code.{name}" in keys, name
 
 
 def test_explained_topics_have_title_and_text() -> None:
-    from pages._share import EXPLAINED_TOPICS
+    from pages.classroom.share import EXPLAINED_TOPICS
 
     for topic in EXPLAINED_TOPICS:
         for part in ("title", "text"):

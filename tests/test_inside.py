@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnlab import inside
-from nnlab.default_model import load_default_network
-from nnlab.network import NetLayer, Network
+from nnlab.inspection import inside
+from nnlab.inspection.default_model import load_default_network
+from nnlab.inspection.layers import NetLayer
+from nnlab.inspection.network import Network
 
 
 def _mlp() -> Network:

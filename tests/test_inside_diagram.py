@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from nnlab import inside
-from nnlab.default_model import default_model_spec, load_default_network
-from nnlab.model import network_dot
+from nnlab.core.summary import network_dot
+from nnlab.inspection import inside
+from nnlab.inspection.default_model import default_model_spec, load_default_network
 
 
 def test_default_model_spec_describes_the_shipped_model() -> None:

@@ -8,18 +8,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnlab.labs import valid_lab_id
-from nnlab.links import (
+from nnlab.core import choices
+from nnlab.core.labs import valid_lab_id
+from nnlab.core.links import (
     FIELD_PARAMS,
     SPEC_FIELDS,
     decode_link,
     encode_link,
-    format_layers,
     link_url,
-    parse_layers,
 )
-from nnlab.presets import PRESETS
-from nnlab.spec import HIDDEN_ACTIVATIONS, LayerSpec, RunSpec
+from nnlab.core.presets import PRESETS
+from nnlab.core.spec import LayerSpec, RunSpec, format_layers, parse_layers
 
 
 @pytest.mark.parametrize("key", list(PRESETS))
@@ -199,7 +198,7 @@ _LAYER_TOKEN = st.builds(
     st.sampled_from(["d", "c", "x"]),
     st.integers(min_value=0, max_value=10**6),
     st.sampled_from(["", "k3", "k9", "k0"]),
-    st.sampled_from([*HIDDEN_ACTIVATIONS, "softmax", "bogus", ""]),
+    st.sampled_from([*choices.hidden_activations(), "softmax", "bogus", ""]),
 )
 _VALUE_TEXT = st.one_of(
     st.text(max_size=20),

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from nnlab import PRESETS, LayerSpec, RunSpec
-from nnlab.model import build_model, layer_rows, network_dot, summary_rows
+from nnlab.core.summary import layer_rows, network_dot
+from nnlab.learn.model import build_model, summary_rows
 
 
 @pytest.mark.parametrize(
@@ -144,7 +145,7 @@ def test_initial_weights_are_bit_identical_to_before_the_plan(name: str) -> None
 
 
 def test_plan_names_types_and_seeds() -> None:
-    from nnlab.plan import plan
+    from nnlab.core.plan import plan
 
     layers = plan(MIX)
     assert [layer.name for layer in layers] == [row["layer"] for row in layer_rows(MIX)]

@@ -9,15 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnlab.model_io import (
+from nnlab.core.spec import LayerSpec, RunSpec
+from nnlab.inspection.network_files import SPEC_ENTRY, LoadedNetwork, read_record
+from nnlab.learn.model_files import (
     MAX_MODEL_BYTES,
-    SPEC_ENTRY,
     load_model_bytes,
     model_file_bytes,
-    read_record,
+    network_from_model_file,
     save_model_file,
 )
-from nnlab.spec import LayerSpec, RunSpec
 
 SPEC = RunSpec(hidden_layers=(LayerSpec.dense(8, "sigmoid"),), epochs=3, learning_rate=0.01)
 
@@ -34,7 +34,7 @@ def _h5_bytes(model, tmp_path: Path, name: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def small_model():
-    from nnlab.model import build_model
+    from nnlab.learn.model import build_model
 
     return build_model(SPEC)
 
@@ -182,9 +182,8 @@ def test_file_name_does_not_decide_the_format(small_model, tmp_path: Path) -> No
 
 
 def test_network_from_model_file_keeps_spec_and_keras_outputs(small_model) -> None:
-    from nnlab.datasets import load_dataset
-    from nnlab.model_io import LoadedNetwork, network_from_model_file
-    from nnlab.numpy_net import reference_difference
+    from nnlab.data.datasets import load_dataset
+    from nnlab.inspection.numpy_net import reference_difference
 
     data = model_file_bytes(small_model, SPEC, label="#2 · mine")
     loaded = network_from_model_file(data, "mine.keras", "fashion_mnist")
@@ -203,8 +202,6 @@ def test_network_from_model_file_keeps_spec_and_keras_outputs(small_model) -> No
 def test_network_from_tutorial_h5_gets_rescaling(tmp_path: Path) -> None:
     import keras
     from keras import layers
-
-    from nnlab.model_io import network_from_model_file
 
     tutorial = keras.Sequential(
         [keras.Input((784,)), layers.Dense(15, activation="sigmoid"), layers.Dense(10)]
@@ -225,8 +222,6 @@ def test_network_from_tutorial_h5_gets_rescaling(tmp_path: Path) -> None:
 def test_layers_numpy_cannot_run_are_named() -> None:
     import keras
     from keras import layers
-
-    from nnlab.model_io import network_from_model_file
 
     model = keras.Sequential(
         [

@@ -8,13 +8,15 @@ import json
 import subprocess
 import sys
 import time
+import warnings
 import zipfile
 
 import numpy as np
 import pytest
 from helpers import REPO_ROOT
 
-from nnlab.network import NetLayer, Network, activation_function
+from nnlab.inspection.layers import NetLayer, activation_function
+from nnlab.inspection.network import Network
 
 RNG = np.random.default_rng(0)
 
@@ -225,8 +227,8 @@ def test_malformed_network_files_are_refused(case: str) -> None:
 def test_default_network_is_fast_and_needs_no_tensorflow() -> None:
     code = (
         "import sys, time, numpy as np\n"
-        "from nnlab.default_model import load_default_network\n"
-        "from nnlab.datasets import load_dataset\n"
+        "from nnlab.inspection.default_model import load_default_network\n"
+        "from nnlab.data.datasets import load_dataset\n"
         "net = load_default_network()\n"
         "x = load_dataset('mnist').x_test\n"
         "times = []\n"
@@ -251,16 +253,16 @@ def test_default_network_is_fast_and_needs_no_tensorflow() -> None:
 
 @pytest.fixture(scope="module")
 def images() -> np.ndarray:
-    from nnlab.datasets import load_dataset
+    from nnlab.data.datasets import load_dataset
 
     return load_dataset("mnist").x_test[:64]
 
 
 @pytest.mark.slow  # builds a dozen Keras models: ~15 s
 def test_every_preset_matches_keras(images) -> None:
-    from nnlab.model import build_model, summary_rows
-    from nnlab.network import network_from_keras
-    from nnlab.presets import PRESETS
+    from nnlab.core.presets import PRESETS
+    from nnlab.learn.keras_network import network_from_keras
+    from nnlab.learn.model import build_model, summary_rows
 
     for key, preset in PRESETS.items():
         model = build_model(preset.spec)
@@ -280,7 +282,7 @@ def test_conv_settings_match_keras(images) -> None:
     import keras
     from keras import layers
 
-    from nnlab.network import network_from_keras
+    from nnlab.learn.keras_network import network_from_keras
 
     keras.utils.set_random_seed(3)
     model = keras.Sequential(
@@ -316,11 +318,28 @@ def test_activations_match_keras(name: str) -> None:
     np.testing.assert_allclose(activation_function(name)(x), expected, atol=1e-5, rtol=1e-5)
 
 
+def test_the_lab_activations_are_the_tutorials_functions() -> None:
+    """One definition each: the lab's activations run nnlab.core's functions, except GELU, whose
+    vectorised twin must compute what the tutorial's per-number math.erf version computes."""
+    from nnlab.core import activations, choices
+
+    x = np.linspace(-6, 6, 49, dtype=np.float32).reshape(1, -1)
+    for key in choices.ACTIVATIONS:
+        run = activation_function(key)
+        if key == "gelu":
+            np.testing.assert_allclose(run(x), activations.gelu(x), atol=1e-6, rtol=1e-6)
+        else:
+            assert run.__wrapped__ is choices.activation(key), key
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # exp(-x) overflows for very negative x: not worth a warning
+        assert activation_function("sigmoid")(np.float32([-1000.0]))[0] == 0.0
+
+
 def test_unsupported_layers_are_named() -> None:
     import keras
     from keras import layers
 
-    from nnlab.network import network_from_keras
+    from nnlab.learn.keras_network import network_from_keras
 
     model = keras.Sequential(
         [keras.Input((28, 28)), layers.Flatten(), layers.BatchNormalization(), layers.Dense(10)]

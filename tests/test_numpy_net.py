@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from drawn_digits import all_sample_digits
 
-from nnlab import activations
-from nnlab.network import NetLayer, Network, images_digest
-from nnlab.numpy_net import (
+from nnlab.core import activations, choices
+from nnlab.inspection.layers import NetLayer
+from nnlab.inspection.network import Network, images_digest
+from nnlab.inspection.numpy_net import (
     batch_inference,
     dense_layers_of,
     forward_numpy,
@@ -142,9 +143,9 @@ def test_softmax_overflow_demo() -> None:
 def test_derivatives_agree_with_finite_differences(name: str) -> None:
     x = np.linspace(-3, 3, 61) + 0.013  # avoid the kinks at exactly 0
     h = 1e-5
-    numeric = (activations.activation(name)(x + h) - activations.activation(name)(x - h)) / (2 * h)
-    np.testing.assert_allclose(activations.derivative(name)(x), numeric, atol=1e-5)
-    assert "def " in activations.source_of(name)
+    numeric = (choices.activation(name)(x + h) - choices.activation(name)(x - h)) / (2 * h)
+    np.testing.assert_allclose(choices.derivative(name)(x), numeric, atol=1e-5)
+    assert "def " in choices.source_of(name)
 
 
 @pytest.mark.parametrize(
@@ -155,17 +156,15 @@ def test_numpy_activations_match_keras(name: str) -> None:
 
     x = np.linspace(-4, 4, 33).reshape(1, -1).astype(np.float32)
     expected = np.asarray(keras.activations.get(name)(x))
-    np.testing.assert_allclose(
-        activations.activation(name)(x.astype(np.float64)), expected, atol=1e-5
-    )
+    np.testing.assert_allclose(choices.activation(name)(x.astype(np.float64)), expected, atol=1e-5)
 
 
 def test_forward_numpy_matches_keras_for_a_trained_dense_model() -> None:
     import keras
 
-    from nnlab.model import build_model
-    from nnlab.network import network_from_keras
-    from nnlab.spec import LayerSpec, RunSpec
+    from nnlab.core.spec import LayerSpec, RunSpec
+    from nnlab.learn.keras_network import network_from_keras
+    from nnlab.learn.model import build_model
 
     rng = np.random.default_rng(0)
     sample_x, sample_y = all_sample_digits()
@@ -197,9 +196,9 @@ def test_forward_numpy_matches_keras_for_a_trained_dense_model() -> None:
 
 
 def test_dense_layers_of_refuses_a_cnn() -> None:
-    from nnlab.model import build_model
-    from nnlab.network import network_from_keras
-    from nnlab.spec import LayerSpec, RunSpec
+    from nnlab.core.spec import LayerSpec, RunSpec
+    from nnlab.learn.keras_network import network_from_keras
+    from nnlab.learn.model import build_model
 
     model = build_model(RunSpec(hidden_layers=(LayerSpec.conv(4, 3), LayerSpec.dense(8))))
     with pytest.raises(ValueError, match="Conv2D"):
@@ -226,7 +225,7 @@ def _reference_network(dataset_name: str, images: np.ndarray, shift: float = 0.0
 
 
 def test_reference_difference_compares_with_the_stored_outputs() -> None:
-    from nnlab.datasets import load_dataset
+    from nnlab.data.datasets import load_dataset
 
     mnist = load_dataset("mnist")
     images = mnist.x_test[:20]

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from nnlab.core.presets import PRESETS
 from nnlab.i18n import catalogue
-from nnlab.presets import PRESETS
 
 NUMBER = re.compile(r"\d[\d,.]*")
 
@@ -23,7 +23,7 @@ def test_preset_text_exists_in_both_languages(preset_key: str, part: str) -> Non
 
 @pytest.mark.parametrize("preset_key", sorted(PRESETS))
 def test_english_preset_text_matches_the_library(preset_key: str) -> None:
-    # nnlab.presets keeps English titles for scripts and benchmarks; the UI text says the same.
+    # nnlab.core.presets keeps English titles for scripts and benchmarks; the UI text says the same.
     preset = PRESETS[preset_key]
     assert catalogue()[f"preset.{preset_key}.title"][0] == preset.title
     assert catalogue()[f"preset.{preset_key}.note"][0] == preset.note

@@ -5,6 +5,8 @@ The fake engine records each call; tests/test_engine.py shows the real engine do
 
 from __future__ import annotations
 
+import dataclasses
+
 from fake_engine import epoch_rows
 from helpers import app_test
 
@@ -76,10 +78,10 @@ def test_a_run_without_a_model_cannot_continue(fake_engine) -> None:
 
 
 def test_a_rate_change_is_marked_on_the_loss_curve() -> None:
-    from pages._charts import curves_spec
+    from pages.common.curve_charts import curves_spec
 
     rows = epoch_rows(3)
-    rows[1] = {**rows[1], "lr_changes": [{"batch": 5, "from": 0.001, "to": 0.004}]}
+    rows[1] = dataclasses.replace(rows[1], lr_changes=({"batch": 5, "from": 0.001, "to": 0.004},))
     names = {"epoch_title": "Epoch", "train_name": "train", "validation_name": "validation"}
     chart = curves_spec(rows, "loss", title="Loss", rate_title="Rate changed", batches=10, **names)
     line, rule = chart["layer"]

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from nnlab import PRESETS, LayerSpec, RunSpec
-from nnlab.spec import MAX_HIDDEN_LAYERS
+from nnlab.core.shapes import MAX_HIDDEN_LAYERS
 
 
 def test_defaults_build_and_round_trip_through_json() -> None:
@@ -81,7 +81,7 @@ def test_one_hot_labels_follow_the_loss() -> None:
 
 
 def test_errors_carry_a_text_key_and_values_and_translate() -> None:
-    from nnlab.spec import SpecError
+    from nnlab.core.spec import SpecError
 
     with pytest.raises(SpecError) as caught:
         RunSpec(batch_size=500, train_size=100)
@@ -108,14 +108,25 @@ def test_errors_carry_a_text_key_and_values_and_translate() -> None:
     ],
 )
 def test_validation_reads_the_bounds_the_widgets_show(owner, name: str) -> None:
-    from nnlab.spec import check_field, field_metadata
+    from nnlab.core.fields import field_info
+    from nnlab.core.spec import check_field
 
-    meta = field_metadata(owner, name)
-    assert meta["label"].startswith("build.") and meta["help"].startswith("build.help.")
-    assert check_field(owner, name, meta["max"]) is None
-    step = meta["step"]
-    assert check_field(owner, name, meta["max"] + step) is not None
-    below = check_field(owner, name, meta["min"] - step)
+    info = field_info(owner, name)
+    assert info.label.startswith("build.") and info.help.startswith("build.help.")
+    assert check_field(owner, name, info.max) is None
+    step = info.step
+    assert check_field(owner, name, info.max + step) is not None
+    below = check_field(owner, name, info.min - step)
     assert below is not None and below.values["field"] == name
-    if not meta.get("min_open"):
-        assert check_field(owner, name, meta["min"]) is None
+    if not info.min_open:
+        assert check_field(owner, name, info.min) is None
+
+
+def test_a_spec_text_is_validated_once_and_its_spec_shared() -> None:
+    text = RunSpec(epochs=3, learning_rate=0.05).to_json()
+    first = RunSpec.from_json(text)
+    assert RunSpec.from_json(text) is first  # the store and the board re-read the same runs
+    assert first == RunSpec(epochs=3, learning_rate=0.05)
+    for _ in range(2):  # a bad text is refused every time, never remembered as a spec
+        with pytest.raises(ValueError):
+            RunSpec.from_json(text.replace('"epochs":3', '"epochs":-3'))

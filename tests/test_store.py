@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from nnlab import store as store_module
-from nnlab.spec import LayerSpec, RunSpec
-from nnlab.store import (
-    SCHEMA_VERSION,
-    RunRecord,
-    Store,
-    StoreError,
-    default_url,
-    new_lab_id,
-    new_run_id,
-    open_store,
-    sqlite_url,
-    valid_lab_id,
-)
+from nnlab.core.labs import new_lab_id, valid_lab_id
+from nnlab.core.runs import EpochRow, RunRecord, RunStatus
+from nnlab.core.spec import LayerSpec, RunSpec
+from nnlab.store import database, migrations, schema
+from nnlab.store.contract import RunStore
+from nnlab.store.database import StoreError, default_url, sqlite_url
+from nnlab.store.migrations import SCHEMA_VERSION
+from nnlab.store.store import Store, open_store
 from tests.pg import fresh_schema_url, postgres_test_url
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +49,7 @@ def store(url: str) -> Iterator[Store]:
 
 def make_run(lab_id: str, *, status: str = "queued", label: str = "", **fields) -> RunRecord:
     return RunRecord(
-        run_id=new_run_id(),
+        run_id=uuid.uuid4().hex,
         lab_id=lab_id,
         label=label,
         spec=RunSpec(hidden_layers=(LayerSpec.dense(16),), epochs=2),
@@ -75,33 +71,19 @@ def test_run_round_trip_with_history_and_model(store: Store) -> None:
     lab = new_lab_id()
     spec = RunSpec(dataset="fashion_mnist", hidden_layers=(LayerSpec.conv(8), LayerSpec.dense(32)))
     record = RunRecord(
-        run_id=new_run_id(), lab_id=lab, label="conv try", spec=spec, preset_key="t004"
+        run_id=uuid.uuid4().hex, lab_id=lab, label="conv try", spec=spec, preset_key="t004"
     )
     store.add_run(record)
     assert store.get_run(record.run_id).status == "queued"
     assert store.update_run(record.run_id, status="running", started_at=1000.0, train_images=600)
-    store.add_epoch(
-        record.run_id,
-        {
-            "epoch": 1,
-            "loss": 0.9,
-            "accuracy": 0.7,
-            "val_loss": 0.8,
-            "val_accuracy": 0.75,
-            "seconds": 1.5,
-        },
+    first_epoch = EpochRow(
+        epoch=1, loss=0.9, accuracy=0.7, val_loss=0.8, val_accuracy=0.75, seconds=1.5
     )
+    store.add_epoch(record.run_id, first_epoch)
     # a diverged epoch: NaN comes back as NaN on both back ends
     store.add_epoch(
         record.run_id,
-        {
-            "epoch": 2,
-            "loss": math.nan,
-            "accuracy": 0.1,
-            "val_loss": None,
-            "val_accuracy": 0.1,
-            "seconds": 1.25,
-        },
+        EpochRow(epoch=2, loss=math.nan, accuracy=0.1, val_accuracy=0.1, seconds=1.25),
     )
     store.finish_run(
         record.run_id,
@@ -124,16 +106,11 @@ def test_run_round_trip_with_history_and_model(store: Store) -> None:
     assert store.network_bytes(record.run_id) == b"\x00npz\xff"
 
     history = store.history(record.run_id)
-    assert [row["epoch"] for row in history] == [1, 2]
-    assert history[0] == {
-        "epoch": 1,
-        "loss": 0.9,
-        "accuracy": 0.7,
-        "val_loss": 0.8,
-        "val_accuracy": 0.75,
-        "seconds": 1.5,
-    }
-    assert math.isnan(history[1]["loss"]) and math.isnan(history[1]["val_loss"])
+    assert [row.epoch for row in history] == [1, 2]
+    assert history[0] == first_epoch
+    assert math.isnan(history[1].loss) and math.isnan(history[1].val_loss)
+    assert history[1].figure("loss") is None and history[1].figure("accuracy") == 0.1
+    assert loaded.status is RunStatus.FINISHED
     assert store.lab_runs(lab) == [loaded]
     assert store.lab_runs(new_lab_id()) == []
     assert store.get_run("no-such-run") is None
@@ -207,7 +184,7 @@ def test_finish_run_is_one_transaction(store: Store) -> None:
 KILLED_WRITER = """
 import os, sys
 import sqlalchemy as sa
-from nnlab.store import Store
+from nnlab.store.store import Store
 store = Store(sys.argv[1])
 def die(_conn, _cursor, statement, *_args):
     if statement.lstrip().upper().startswith("INSERT INTO MODELS"):
@@ -253,7 +230,7 @@ def test_lab_caps_drop_oldest_models_and_ended_runs(store: Store) -> None:
     for index in range(7):
         record = make_run(lab, created_at=10.0 + index)
         store.add_run(record)
-        store.add_epoch(record.run_id, {"epoch": 1, "loss": 1.0 / (index + 1)})
+        store.add_epoch(record.run_id, EpochRow(epoch=1, loss=1.0 / (index + 1)))
         store.finish_run(record.run_id, status="finished", network_bytes=b"n%d" % index)
         finished.append(record.run_id)
     neighbour = make_run(other_lab, created_at=0.5)
@@ -265,7 +242,7 @@ def test_lab_caps_drop_oldest_models_and_ended_runs(store: Store) -> None:
     assert [runs[run_id].has_model for run_id in finished] == [False] * 4 + [True] * 3
     assert store.network_bytes(finished[0]) is None
     assert store.network_bytes(finished[-1]) == b"n6"
-    assert store.history(finished[0])[0]["loss"] == 1.0  # the history stays
+    assert store.history(finished[0])[0].loss == 1.0  # the history stays
 
     # 8 runs, cap 5: the 3 oldest ENDED runs go; the older running one stays
     assert store.enforce_lab_caps(lab, keep_models=3, keep_runs=5) == (0, 3)
@@ -280,11 +257,9 @@ def test_delete_old_labs_removes_their_runs(store: Store) -> None:
     old_run, fresh_run = make_run(old_lab), make_run(fresh_lab)
     for record in (old_run, fresh_run):
         store.add_run(record)
-        store.add_epoch(record.run_id, {"epoch": 1, "loss": 0.5})
+        store.add_epoch(record.run_id, EpochRow(epoch=1, loss=0.5))
         store.finish_run(record.run_id, status="finished", network_bytes=b"n")
-    set_column(
-        store, store_module.labs_table, "lab_id", old_lab, last_seen=time.time() - 40 * 86400
-    )
+    set_column(store, schema.labs_table, "lab_id", old_lab, last_seen=time.time() - 40 * 86400)
     assert store.delete_old_labs(max_age_days=30) == 1
     assert store.lab_runs(old_lab) == [] and store.get_run(old_run.run_id) is None
     assert store.history(old_run.run_id) == [] and store.network_bytes(old_run.run_id) is None
@@ -297,7 +272,7 @@ def test_delete_old_labs_removes_their_runs(store: Store) -> None:
 def test_touch_lab_keeps_a_lab_alive(store: Store) -> None:
     lab = new_lab_id()
     store.touch_lab(lab)
-    set_column(store, store_module.labs_table, "lab_id", lab, last_seen=time.time() - 90 * 86400)
+    set_column(store, schema.labs_table, "lab_id", lab, last_seen=time.time() - 90 * 86400)
     store.touch_lab(lab)
     assert store.delete_old_labs(max_age_days=30) == 0
 
@@ -309,9 +284,7 @@ def test_fail_interrupted_marks_only_stale_active_runs(store: Store) -> None:
         store.add_run(record)
     store.finish_run(done.run_id, status="stopped", stopped_early=True)
     assert store.fail_interrupted("lost", older_than_s=3600) == 0
-    set_column(
-        store, store_module.runs_table, "run_id", running.run_id, updated_at=time.time() - 7200
-    )
+    set_column(store, schema.runs_table, "run_id", running.run_id, updated_at=time.time() - 7200)
     assert store.fail_interrupted("worker died", older_than_s=3600) == 1
     assert store.get_run(running.run_id).error == "worker died"
     assert store.get_run(queued.run_id).status == "queued"
@@ -345,10 +318,10 @@ def test_migration_from_an_older_version(url: str, monkeypatch: pytest.MonkeyPat
         calls.append(1)
         connection.execute(sa.text("CREATE TABLE future_things (thing_id VARCHAR(64) PRIMARY KEY)"))
 
-    newer = {**store_module._MIGRATIONS, SCHEMA_VERSION + 1: add_future_table}
+    newer = {**migrations.MIGRATIONS, SCHEMA_VERSION + 1: add_future_table}
     with monkeypatch.context() as patch:
-        patch.setattr(store_module, "_MIGRATIONS", newer)
-        patch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+        patch.setattr(migrations, "MIGRATIONS", newer)
+        patch.setattr(migrations, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
         migrated = Store(url)
         assert migrated.schema_version() == SCHEMA_VERSION + 1 and calls == [1]
         assert migrated.get_run(record.run_id) == first.get_run(record.run_id)
@@ -359,8 +332,8 @@ def test_migration_from_an_older_version(url: str, monkeypatch: pytest.MonkeyPat
     with pytest.raises(StoreError, match="newer NN Lab"):
         Store(url)
     with monkeypatch.context() as patch:
-        patch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
-        patch.setattr(store_module, "_MIGRATIONS", newer)
+        patch.setattr(migrations, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+        patch.setattr(migrations, "MIGRATIONS", newer)
         again = Store(url)
         assert again.schema_version() == SCHEMA_VERSION + 1
         again.close()
@@ -369,33 +342,43 @@ def test_migration_from_an_older_version(url: str, monkeypatch: pytest.MonkeyPat
 def test_epoch_details_round_trip(store: Store) -> None:
     record = make_run(new_lab_id())
     store.add_run(record)
-    details = {
-        "diagnostics": {"gradient_norm": [0.5, float("nan")], "dead": [0.0, 0.25]},
-        "watch": [[7, 0.93]],
-        "lr": 0.001,
-    }
-    store.add_epoch(record.run_id, {"epoch": 1, "loss": 0.5, "accuracy": 0.8, **details})
-    store.add_epoch(record.run_id, {"epoch": 2, "loss": 0.4, "accuracy": 0.9})
+    diagnostics = {"gradient_norm": [0.5, float("nan")], "dead": [0.0, 0.25]}
+    watch = {"digits": [[7, 0.93]]}
+    changes = ({"batch": 3, "lr": 0.01},)
+    store.add_epoch(
+        record.run_id,
+        EpochRow(
+            epoch=1, loss=0.5, accuracy=0.8, lr=0.001, lr_changes=changes,
+            diagnostics=diagnostics, watch=watch,
+        ),
+    )  # fmt: skip
+    store.add_epoch(record.run_id, EpochRow(epoch=2, loss=0.4, accuracy=0.9))
     first, second = store.history(record.run_id)
     # NaN inside the details comes back as None (JSON has no NaN); plain epochs have no extras
-    assert first["diagnostics"] == {"gradient_norm": [0.5, None], "dead": [0.0, 0.25]}
-    assert first["watch"] == [[7, 0.93]] and first["lr"] == 0.001 and first["loss"] == 0.5
-    assert set(second) == {"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"}
+    assert first.diagnostics == {"gradient_norm": [0.5, None], "dead": [0.0, 0.25]}
+    assert first.watch == watch and first.lr == 0.001 and first.loss == 0.5
+    assert first.lr_changes == changes and first.map is None
+    assert second.details == {}
+    with store._engine.begin() as connection:
+        stored = connection.execute(
+            sa.select(schema.epochs_table.c.details).where(schema.epochs_table.c.epoch == 2)
+        ).scalar()
+    assert stored is None
 
 
 def test_version_1_database_gains_epoch_details(tmp_path: Path) -> None:
     url = sqlite_url(tmp_path / "v1.sqlite3")
     with sa.create_engine(url).begin() as connection:
         # the version-1 schema: today's tables without the `details` column
-        store_module.metadata.create_all(connection)
+        schema.metadata.create_all(connection)
         connection.execute(sa.text("ALTER TABLE epochs DROP COLUMN details"))
-        connection.execute(store_module.meta_table.insert().values(key="schema_version", value="1"))
+        connection.execute(schema.meta_table.insert().values(key="schema_version", value="1"))
     store = Store(url)
     assert store.schema_version() == SCHEMA_VERSION
     record = make_run(new_lab_id())
     store.add_run(record)
-    store.add_epoch(record.run_id, {"epoch": 1, "loss": 0.3, "lr": 0.01})
-    assert store.history(record.run_id)[0]["lr"] == 0.01
+    store.add_epoch(record.run_id, EpochRow(epoch=1, loss=0.3, lr=0.01))
+    assert store.history(record.run_id)[0].lr == 0.01
     store.close()
 
 
@@ -514,7 +497,7 @@ def test_full_disk_gives_a_clear_error_and_keeps_data(tmp_path: Path) -> None:
 
 def test_os_level_disk_full_message() -> None:
     error = OSError(28, "No space left on device")
-    message = store_module._explain(error, "/data/nnlab.sqlite3", None)
+    message = database.explain(error, "/data/nnlab.sqlite3", None)
     assert "no space left" in message and "/data/nnlab.sqlite3" in message
 
 
@@ -561,9 +544,7 @@ def test_unreadable_spec_row_is_skipped(store: Store) -> None:
     good, bad = make_run(lab), make_run(lab)
     store.add_run(good)
     store.add_run(bad)
-    set_column(
-        store, store_module.runs_table, "run_id", bad.run_id, spec_json='{"from_the_future": 1}'
-    )
+    set_column(store, schema.runs_table, "run_id", bad.run_id, spec_json='{"from_the_future": 1}')
     assert [run.run_id for run in store.lab_runs(lab)] == [good.run_id]
     assert store.get_run(bad.run_id) is None
 
@@ -579,7 +560,7 @@ def test_two_threads_write_at_once(store: Store) -> None:
             for index in range(15):
                 record = make_run(lab, label=f"{prefix}{index}")
                 store.add_run(record)
-                store.add_epoch(record.run_id, {"epoch": 1, "loss": 0.1})
+                store.add_epoch(record.run_id, EpochRow(epoch=1, loss=0.1))
                 store.finish_run(record.run_id, status="finished", network_bytes=b"n" * 100)
                 store.touch_lab(lab)
         except BaseException as error:  # reported by the main thread
@@ -623,3 +604,101 @@ def test_describe_masks_the_password(store: Store) -> None:
     else:
         assert text.startswith("PostgreSQL at postgresql+psycopg://")
         assert store._password is None or store._password not in text
+
+
+# --- what the engine relies on ------------------------------------------------------------------
+
+
+def _protocol_methods(protocol: type) -> dict[str, inspect.Signature]:
+    return {
+        name: inspect.signature(member)
+        for name, member in vars(protocol).items()
+        if callable(member) and not name.startswith("_")
+    }
+
+
+def test_store_satisfies_the_run_store_protocol(store: Store) -> None:
+    assert isinstance(store, RunStore)
+    methods = _protocol_methods(RunStore)
+    assert {"add_run", "add_epoch", "finish_run", "history", "expire_classes"} <= set(methods)
+    for name, wanted in methods.items():
+        got = inspect.signature(getattr(Store, name))
+        assert list(got.parameters) == list(wanted.parameters), name
+        for parameter in wanted.parameters.values():
+            found = got.parameters[parameter.name]
+            assert found.kind == parameter.kind, (name, parameter.name)
+            assert found.default == parameter.default, (name, parameter.name)
+        assert got.return_annotation == wanted.return_annotation, name
+
+
+def test_statuses_are_the_core_enum_and_strings_still_work(store: Store) -> None:
+    record = make_run(new_lab_id())
+    store.add_run(record)
+    assert store.get_run(record.run_id).status is RunStatus.QUEUED
+    assert store.update_run(record.run_id, status=RunStatus.RUNNING, started_at=5.0)
+    assert [run.run_id for run in store.active_runs()] == [record.run_id]
+    store.finish_run(record.run_id, status=RunStatus.STOPPED, ended_at=7.0)
+    stopped = store.get_run(record.run_id)
+    assert (stopped.status, stopped.duration_s, stopped.is_active) == ("stopped", 2.0, False)
+    assert make_run(new_lab_id()).duration_s == 0.0  # not started yet
+
+
+def test_store_expires_classes_itself(store: Store) -> None:
+    from nnlab.classroom.service import ClassStore
+
+    info, _ = ClassStore(store).create_class("Old", RunSpec(), expiry_days=1, now=0.0)
+    assert store.expire_classes(now=1.0) == 0
+    assert store.expire_classes() == 1
+    assert store.find_class(class_id=info.class_id) is None
+    assert store.expire_classes() == 0
+
+
+# tests/data/store_v3.sqlite3 was written by NN Lab 951cff7 (schema 3, the last release before the
+# store moved into nnlab/store/): two runs of one lab (one finished with epochs and a model, one
+# failed), a class with a locked optimizer, a member and one drawing.
+OLD_STORE = Path(__file__).parent / "data" / "store_v3.sqlite3"
+OLD_LAB = "LabFromOldVersion000001"
+OLD_CLASS = ("CWEZR9", "f7e1d147709b4bb4a3622dfc1c5ca787", "A9P30rWMqOyJFx5yukLjyQHz3upWGSsq")
+OLD_NOW = 1_790_000_100.0  # while that class was open
+
+
+def test_a_store_written_by_the_last_release_opens_with_everything_in_it(tmp_path: Path) -> None:
+    import shutil
+
+    from nnlab.classroom.service import ClassStore
+
+    path = tmp_path / "nnlab.sqlite3"
+    shutil.copyfile(OLD_STORE, path)
+    store = Store(sqlite_url(path))
+    assert store.schema_version() == SCHEMA_VERSION
+    finished, failed = store.lab_runs(OLD_LAB)
+    spec = RunSpec(
+        hidden_layers=(LayerSpec(units=16, activation="relu"),), epochs=2, train_size=300,
+        optimizer="sgd", momentum=0.9, learning_rate=0.05, seed=7,
+    )  # fmt: skip
+    assert (finished.run_id, finished.status) == ("run-old-finished", "finished")
+    assert finished.spec == spec
+    assert (finished.test_accuracy, finished.epochs_done, finished.has_model) == (0.79, 2, True)
+    assert (finished.train_images, finished.validation_images) == (240, 60)
+    assert (failed.status, failed.has_model) == ("failed", False)
+    assert failed.error == "The loss became NaN"
+    first, second = store.history("run-old-finished")
+    assert (first.epoch, first.loss, first.val_accuracy, first.lr) == (1, 0.9, 0.65, 0.05)
+    assert first.diagnostics == {"grad_norm": [0.5]} and second.details == {}
+    assert store.keras_bytes("run-old-finished") == b"PK-keras-bytes"
+    assert store.network_bytes("run-old-finished") == b"network-bytes"
+
+    code, class_id, teacher_key = OLD_CLASS
+    classes = ClassStore(store)
+    info = classes.class_by_code(code, now=OLD_NOW)
+    assert (info.class_id, info.name, info.spec, info.locked) == (
+        class_id, "Old class", spec, frozenset({"optimizer"}),
+    )  # fmt: skip
+    assert classes.class_for_teacher(teacher_key, now=OLD_NOW).class_id == class_id
+    assert [member.display_name for member in classes.members(class_id)] == ["Ana"]
+    images, labels = classes.drawing_arrays(class_id)
+    assert images.shape == (1, 28, 28) and list(labels) == [7]
+    assert [run.run_id for run in classes.board(class_id).runs] == ["run-old-failed"]
+    # and it keeps working: a new run of the same lab is stored beside the old ones
+    store.add_run(make_run(OLD_LAB))
+    assert len(store.lab_runs(OLD_LAB)) == 3

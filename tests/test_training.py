@@ -12,9 +12,8 @@ import pytest
 from helpers import TinyData, figures
 
 from nnlab import LayerSpec, RunSpec
-from nnlab.training import describe_spec, epoch_order, fit_spec, prepare_data, split_sizes, train
-
-EPOCH_KEYS = {"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"}
+from nnlab.core.runs import EPOCH_FIGURES, EpochRow, Progress, describe_spec, split_sizes
+from nnlab.learn.training import epoch_order, fit_spec, prepare_data, train
 
 
 def small_spec(**changes) -> RunSpec:
@@ -30,8 +29,8 @@ def small_spec(**changes) -> RunSpec:
 
 def test_history_and_callbacks_are_complete(tiny: TinyData) -> None:
     started: list[tuple[int, int, int]] = []
-    progress: list[dict] = []
-    epochs: list[dict] = []
+    progress: list[Progress] = []
+    epochs: list[EpochRow] = []
     result = fit_spec(
         small_spec(),
         tiny,
@@ -41,17 +40,22 @@ def test_history_and_callbacks_are_complete(tiny: TinyData) -> None:
     )
     assert started == [(300, 200, 10)]  # 300 images in batches of 32: 10 batches
     history = result.history
-    assert [row["epoch"] for row in history] == [1, 2] and epochs == history
+    assert [row.epoch for row in history] == [1, 2] and epochs == history
     for row in history:
-        # the curves' figures, then what the callbacks add (rate, diagnostics, map, watch)
-        assert set(row) >= EPOCH_KEYS and "lr" in row and "diagnostics" in row
-        assert all(math.isfinite(row[key]) for key in EPOCH_KEYS)
-        assert 0 <= row["accuracy"] <= 1 and 0 <= row["val_accuracy"] <= 1
-    assert len(progress) == 20  # every batch of both epochs
-    assert [(p["epoch"], p["batch"]) for p in progress[9:11]] == [(1, 10), (2, 1)]
+        # one typed row: the curves' figures, then what the callbacks add (rate, diagnostics, ...)
+        assert isinstance(row, EpochRow) and row.lr is not None and row.diagnostics is not None
+        assert all(math.isfinite(getattr(row, name)) for name in EPOCH_FIGURES)
+        assert 0 <= row.accuracy <= 1 and 0 <= row.val_accuracy <= 1
+        assert EpochRow.from_dict(row.to_dict()) == row  # what the pipe and the store carry
+    # One report per call of the compiled step (steps_per_execution batches), the epoch's last
+    # batch always among them: batches only go forward within an epoch.
+    assert all(isinstance(p, Progress) for p in progress)
+    for epoch in (1, 2):
+        batches = [p.batch for p in progress if p.epoch == epoch]
+        assert batches and batches == sorted(set(batches)) and batches[-1] == 10
     last = progress[-1]
-    assert last["batches"] == 10 and last["epochs"] == 2 and last["eta_seconds"] == 0
-    assert last["images_per_second"] > 0
+    assert last.batches == 10 and last.epochs == 2 and last.eta_seconds == 0
+    assert last.images_per_second > 0
     assert result.train_images == 300 and result.validation_images == 200
     assert 0 <= result.test_accuracy <= 1 and result.test_loss > 0
     assert not result.stopped and not result.stopped_early
@@ -69,24 +73,110 @@ def test_same_spec_and_seed_give_identical_history(tiny: TinyData) -> None:
     assert figures(other_seed) != figures(first)
 
 
-def test_should_stop_ends_after_the_current_batch_and_keeps_the_weights(tiny: TinyData) -> None:
+def test_should_stop_ends_after_the_current_batch_and_keeps_the_weights(
+    tiny: TinyData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nnlab.learn import model as model_module
+
+    # Four batches a call, so the stop lands in the middle of the first epoch (30 batches).
+    monkeypatch.setattr(model_module, "steps_per_execution", lambda spec: 4)
     spec = small_spec(epochs=100, batch_size=10)
     batches_seen: list[int] = []
     result = fit_spec(
         spec,
         tiny,
-        on_progress=lambda progress: batches_seen.append(progress["batch"]),
+        on_progress=lambda progress: batches_seen.append(progress.batch),
         should_stop=lambda: len(batches_seen) >= 3,
     )
     assert result.stopped and not result.stopped_early
     # Keras ends the epoch it was in at once (validating it), and trains no further batch.
-    assert len(batches_seen) == 3 and [row["epoch"] for row in result.history] == [1]
+    assert batches_seen == [4, 8, 12] and [row.epoch for row in result.history] == [1]
     assert result.test_loss is not None
-    from nnlab.model import build_model
+    from nnlab.learn.model import build_model
 
     initial = build_model(spec).get_weights()[0]
     trained = result.model.get_weights()[0]
     assert not np.array_equal(initial, trained)  # the weights learned so far are kept
+
+
+@pytest.mark.slow
+def test_batches_per_call_change_no_figure(tiny: TinyData, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 10 batches an epoch in calls of 3: the last call of each epoch is short and must not run
+    # into the next epoch's batches.
+    from nnlab.learn import model as model_module
+
+    spec = small_spec(epochs=3)
+    monkeypatch.setattr(model_module, "steps_per_execution", lambda spec: 1)
+    single, one_at_a_time = train(spec, tiny)
+    monkeypatch.setattr(model_module, "steps_per_execution", lambda spec: 3)
+    grouped, three_a_call = train(spec, tiny)
+    assert figures(three_a_call) == figures(one_at_a_time)
+    # 300 images in batches of 32, 3 epochs: 30 optimizer steps, not one more per epoch end.
+    assert int(single.optimizer.iterations) == int(grouped.optimizer.iterations) == 30
+
+
+# Specs that exercise every part of a model a reused one must restart: dropout and augmentation
+# (their random state), a conv block, the L2 penalty, optimizers whose state does not start at
+# zero (Adagrad's accumulators) or carries momentum, and AdamW's decoupled decay.
+REUSED_SPECS = {
+    "dense_dropout": small_spec(),
+    "conv_augment_l2": small_spec(
+        hidden_layers=(LayerSpec.conv(4), LayerSpec.dense(16, "relu")),
+        augment_shift=0.1,
+        augment_noise=0.1,
+        l2_weight_decay=0.001,
+        optimizer="adagrad",
+        learning_rate=0.05,
+    ),
+    "adamw": small_spec(optimizer="adamw"),
+    "sgd_momentum": small_spec(optimizer="sgd", learning_rate=0.05, momentum=0.9, nesterov=True),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(REUSED_SPECS))
+def test_a_reused_model_trains_the_history_of_a_fresh_one(tiny: TinyData, name: str) -> None:
+    from nnlab.learn.model import ModelCache
+
+    spec = REUSED_SPECS[name]
+    fresh = fit_spec(spec, tiny)
+    models = ModelCache(capacity=2)
+    # Another run of the same step first (another seed and rate, one epoch), so the model that
+    # comes back has trained weights, optimizer state and used random state.
+    other = spec.replace(seed=7, learning_rate=spec.learning_rate * 2, epochs=1)
+    assert other.step_key() == spec.step_key()
+    first = fit_spec(other, tiny, models=models)
+    models.give_back(other, first.model)
+    reused = fit_spec(spec, tiny, models=models)
+    assert reused.model is first.model and models.hits == 1 and models.misses == 1
+    assert figures(reused.history) == figures(fresh.history)
+    assert (reused.test_loss, reused.test_accuracy) == (fresh.test_loss, fresh.test_accuracy)
+    for got, want in zip(reused.model.get_weights(), fresh.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_the_test_figures_are_the_final_weights_scores(tiny: TinyData) -> None:
+    # Validated on the test set, a run takes its test figures from the last epoch's validation
+    # instead of scoring the test set again: they must be what evaluate() says.
+    result = fit_spec(small_spec(), tiny)
+    scores = result.model.evaluate(tiny.x_test, tiny.y_test, batch_size=500, verbose=0)
+    assert result.test_loss == pytest.approx(scores[0], rel=1e-6)
+    assert result.test_accuracy == pytest.approx(scores[1], rel=1e-6)
+
+
+def test_the_model_cache_is_bounded_and_keyed_by_step(tiny: TinyData) -> None:
+    from nnlab.learn.model import ModelCache
+
+    models = ModelCache(capacity=2)
+    specs = [small_spec(batch_size=size) for size in (16, 32, 64)]
+    taken = [models.take(spec) for spec in specs]
+    for spec, model in zip(specs, taken, strict=True):
+        models.give_back(spec, model)
+    assert len(models) == 2  # the oldest (batch 16) was dropped
+    assert models.take(specs[2]) is taken[2] and models.take(specs[0]) is not taken[0]
+    assert models.take(specs[1].replace(seed=3, epochs=9, train_size=120)) is taken[1]
+    models.clear()
+    assert len(models) == 0
 
 
 def test_a_stop_before_the_first_batch_trains_nothing(tiny: TinyData) -> None:
@@ -126,7 +216,7 @@ def test_one_hot_labels_and_split_validation(tiny: TinyData) -> None:
         epoch_order(spec, data.train_indices, 0), epoch_order(spec, data.train_indices, 1)
     )
     _, history = train(spec.replace(epochs=1), tiny)
-    assert len(history) == 1 and math.isfinite(history[0]["val_loss"])
+    assert len(history) == 1 and math.isfinite(history[0].val_loss)
 
 
 def test_extra_training_examples_are_always_trained_on(tiny: TinyData) -> None:

@@ -245,6 +245,14 @@ TEXTS = {
         "SGD only: look ahead along the momentum before taking the gradient (tutorial 004).",
         "SGD 전용: 모멘텀 방향으로 먼저 내다본 뒤 기울기를 계산합니다(튜토리얼 004).",
     ),
+    "build.weight_decay": ("Weight decay", "가중치 감쇠"),
+    "build.help.weight_decay": (
+        "AdamW only: each step also shrinks every weight a little toward 0 (this fraction of the "
+        "learning rate), apart from the gradient. Keras uses 0.004; 0 makes it plain Adam.",
+        "AdamW 전용: 걸음마다 기울기와 따로 모든 가중치를 0 쪽으로 조금씩(학습률의 이 비율만큼) "
+        "줄입니다. Keras 기본값은 0.004이고, 0이면 일반 Adam과 같습니다.",
+    ),
+    "field.weight_decay": ("AdamW weight decay", "AdamW 가중치 감쇠"),
     "build.epochs": ("Epochs", "에포크"),
     "build.help.epochs": (
         "One epoch is one pass over all the training images.",

@@ -20,11 +20,9 @@ TEXTS = {
     "draw.source_photo": ("Upload a photo or scan", "사진이나 스캔 올리기"),
     "draw.stroke_width": ("Pen width", "펜 굵기"),
     "draw.colours": ("Colours", "색"),
-    "draw.colours_light_on_dark": (
-        "White on black (like MNIST)",
-        "검정 바탕에 흰 글씨 (MNIST처럼)",
-    ),
-    "draw.colours_dark_on_light": ("Black on white (like paper)", "흰 바탕에 검은 글씨 (종이처럼)"),
+    # Short: the select box is about 180 px wide beside the pen slider at 1366x768.
+    "draw.colours_light_on_dark": ("White on black (MNIST)", "검정 바탕 흰 글씨"),
+    "draw.colours_dark_on_light": ("Black on white (paper)", "흰 바탕 검은 글씨"),
     "draw.clear": ("Clear", "지우기"),
     "draw.toolbar_help": (
         "Point at the canvas to show its toolbar (top right): undo, redo and the bin, which "

@@ -40,6 +40,10 @@ TEXTS = {
         "이 선택에 대해 보관된 모델 파일이 없습니다.",
     ),
     "store.fallback": ("Run store: {warning}", "실행 저장소 문제(영어 원문): {warning}"),
+    "config.problems": (
+        "Some of this server's settings were not used, so their defaults apply: {problems}",
+        "이 서버의 설정 일부를 쓸 수 없어 기본값을 씁니다(영어 원문): {problems}",
+    ),
     "store.write_failed": (
         "Runs cannot be saved right now: {error}. Training goes on; results are kept in memory.",
         "지금은 실행을 저장할 수 없습니다: {error}. 학습은 계속되며 결과는 메모리에 보관됩니다.",
@@ -54,7 +58,7 @@ TEXTS = {
         "Starting: a training process is getting ready for this run.",
         "시작하는 중: 학습 프로세스가 이 실행을 준비하고 있습니다.",
     ),
-    # --- class mode, the student's side (pages/_class_join.py, pages/_class_handwriting.py) ---
+    # --- class mode, the student's side (pages/classroom/join.py and handwriting.py) ---
     "member.join_title": ("Join a class", "수업 참여하기"),
     "member.join_intro": (
         "You are joining **{title}** (students so far: {members}). Pick the name the class "
@@ -144,7 +148,7 @@ TEXTS = {
     ),
     "member.leave_button": ("Leave", "나가기"),
     "member.left": ("You left {title}.", "{title} 수업에서 나왔습니다."),
-    # --- the class's handwriting (pages/_class_handwriting.py) ---
+    # --- the class's handwriting (pages/classroom/handwriting.py) ---
     "classset.add_title": ("Add to {title}'s handwriting", "{title} 손글씨 모음에 추가"),
     "classset.closed": (
         "This class has ended: its handwriting set takes no more drawings.",

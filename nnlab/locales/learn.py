@@ -98,7 +98,7 @@ TEXTS = {
         "The learning rate drops when the validation loss stops improving",
         "검증 손실이 나아지지 않으면 학습률을 줄입니다",
     ),
-    # --- the diagnostics panel (pages/_build_diagnostics.py) ---
+    # --- the diagnostics panel (pages/build/diagnostics.py) ---
     "learn.panel.title": ("Inside the training", "학습 속 들여다보기"),
     "learn.panel.caption": (
         "Measured after every epoch on the same {count} training images. One line per layer.",
@@ -214,7 +214,7 @@ TEXTS = {
         "Set a shift, rotation, zoom or noise above 0 to see examples.",
         "이동, 회전, 확대·축소, 잡음 중 하나를 0보다 크게 하면 예시가 보입니다.",
     ),
-    # --- glossary (pages/_share.py EXPLAINED_TOPICS) ---
+    # --- glossary (pages/classroom/share.py EXPLAINED_TOPICS) ---
     "explain.lr_schedule.title": ("What is a learning-rate schedule?", "학습률 스케줄이란?"),
     "explain.lr_schedule.text": (
         "Big steps help early, when the weights are far from good ones; small steps help late, "

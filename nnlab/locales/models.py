@@ -1,4 +1,4 @@
-"""Text for the shared model picker's upload and download (pages/_models.py)."""
+"""Text for the shared model picker's upload and download (pages/common/models.py)."""
 
 TEXTS = {
     "models.upload_title": ("Upload a model (.keras or .h5)", "모델 올리기 (.keras 또는 .h5)"),

@@ -1,4 +1,4 @@
-"""Titles and notes of the tutorial presets (nnlab.presets keeps English ones for scripts)."""
+"""Titles and notes of the tutorial presets (nnlab.core.presets keeps English ones for scripts)."""
 
 TEXTS = {
     "preset.t000_sigmoid_mse.title": (

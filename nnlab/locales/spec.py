@@ -1,7 +1,7 @@
 """Text of RunSpec validation errors, layer labels of the network diagram, optimizer settings."""
 
 TEXTS = {
-    # --- validation errors (nnlab.spec.SpecError); {field} is a setting's label (field.*) ---
+    # --- validation errors (nnlab.core.spec.SpecError); {field} is a setting's label (field.*) ---
     "spec.error.choice": (
         "{field} must be one of {options}; got {value}.",
         "{field}은(는) {options} 중 하나여야 합니다. 입력값: {value}.",
@@ -91,7 +91,7 @@ TEXTS = {
     "field.filters": ("Filters", "필터 수"),
     "field.kernel_size": ("Kernel size", "커널 크기"),
     "field.activation": ("Activation", "활성화 함수"),
-    # --- the network diagram (nnlab.model.network_dot) ---
+    # --- the network diagram (nnlab.core.summary.network_dot) ---
     "diagram.input": ("Input", "입력"),
     "diagram.pixels": ("{side}×{side} pixels = {count}", "{side}×{side} 픽셀 = {count}"),
     "diagram.conv": (

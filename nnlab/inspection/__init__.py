@@ -1,0 +1,1 @@
+"""The NumPy side the app uses: a network's arithmetic, evaluation, drawing, explanations."""

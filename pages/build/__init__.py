@@ -1,0 +1,1 @@
+"""Build & Train: the settings widgets, runs, the live panel, history and presets."""

@@ -1,0 +1,1 @@
+"""Classroom: share links, code export, class mode for students and teachers, handwriting."""

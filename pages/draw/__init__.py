@@ -1,0 +1,1 @@
+"""Draw: why the network answers what it answers."""

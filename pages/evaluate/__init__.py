@@ -1,0 +1,1 @@
+"""Evaluate: the sample browser and the robustness lab."""

@@ -1,0 +1,1 @@
+"""Inside: the activation functions and the NumPy forward pass."""

@@ -1,0 +1,79 @@
+"""The engine's contract: the real Engine and the page tests' FakeEngine keep to TrainingEngine.
+
+A method the protocol names must exist on both with the same signature (parameter names, kinds,
+defaults and annotations), and the fake may add no page-facing method the protocol lacks, so the
+stand-in cannot drift from what pages really get.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+from fake_engine import FakeEngine
+
+from nnlab.engine import Engine, TrainingEngine
+from nnlab.store.contract import RunStore
+
+# What only tests call on the fake (they put runs in and move them along).
+FAKE_TEST_HOOKS = {"add_run", "update"}
+# What the real engine offers beyond pages: tests, benchmarks and the session fixture use these.
+ENGINE_EXTRAS = {"warm_up", "worker_pids", "worker_pid", "store_error"}
+
+
+def _protocol_methods() -> dict[str, inspect.Signature]:
+    return {
+        name: inspect.signature(member)
+        for name, member in vars(TrainingEngine).items()
+        if callable(member) and not name.startswith("_")
+    }
+
+
+def _public_methods(cls: type) -> set[str]:
+    return {
+        name
+        for name, member in inspect.getmembers(cls)
+        if not name.startswith("_") and (inspect.isfunction(member) or isinstance(member, property))
+    }
+
+
+@pytest.mark.parametrize("implementation", [Engine, FakeEngine], ids=["Engine", "FakeEngine"])
+def test_every_protocol_method_has_the_protocols_signature(implementation: type) -> None:
+    mismatches = []
+    for name, expected in _protocol_methods().items():
+        method = getattr(implementation, name, None)
+        if method is None:
+            mismatches.append(f"{name}: missing")
+        elif inspect.signature(method) != expected:
+            mismatches.append(f"{name}{inspect.signature(method)} != {name}{expected}")
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_the_fake_offers_pages_nothing_the_protocol_lacks() -> None:
+    extra = _public_methods(FakeEngine) - set(_protocol_methods()) - FAKE_TEST_HOOKS
+    assert not extra, f"FakeEngine methods pages could call that TrainingEngine lacks: {extra}"
+
+
+def test_the_real_engine_offers_only_the_protocol_and_known_extras() -> None:
+    extra = _public_methods(Engine) - set(_protocol_methods()) - ENGINE_EXTRAS
+    assert not extra, f"Engine methods beyond TrainingEngine, not listed as extras: {extra}"
+
+
+def test_both_have_the_protocols_attributes() -> None:
+    fake = FakeEngine()
+    for name in TrainingEngine.__annotations__:
+        assert hasattr(fake, name), f"FakeEngine has no {name}"
+    for name in ("store_warning", "max_active_per_lab"):
+        assert name in inspect.getsource(Engine.__init__), f"Engine sets no {name}"
+    assert isinstance(fake, TrainingEngine)
+
+
+def test_the_engines_store_is_a_run_store(tmp_path) -> None:
+    from nnlab.store.database import sqlite_url
+    from nnlab.store.store import Store
+
+    store = Store(sqlite_url(tmp_path / "runs.sqlite3"))
+    try:
+        assert isinstance(store, RunStore)
+    finally:
+        store.close()
