@@ -635,3 +635,37 @@ def test_build_and_train_says_what_the_run_costs_before_train(fake_engine) -> No
     fake_engine.cost = RunCost(seconds_per_image=1e-4, fixed_s=0.5)
     app.run()
     assert "first guess" in " ".join(element.value for element in app.caption)
+
+
+def _block_path(app, key: str) -> tuple[int, ...]:
+    """Where the container with `key` sits in the page's element tree (indices from the top)."""
+
+    def walk(node, path: tuple[int, ...]):
+        if key in getattr(getattr(node, "proto", None), "id", ""):
+            return path
+        for index, child in getattr(node, "children", {}).items():
+            found = walk(child, (*path, index))
+            if found is not None:
+                return found
+        return None
+
+    found = walk(app.main, ())
+    assert found is not None, f"no container {key}"
+    return found
+
+
+def test_the_live_panel_keeps_its_place_when_a_store_notice_comes_and_goes(fake_engine) -> None:
+    # Streamlit names the live panel's fragment by its container's place: a notice that moved it
+    # gave the fragment a new id on every full run that showed it or not, and a run of the other
+    # layout still finishing (fastReruns) dropped the id the browser's timer asks for, so the
+    # page froze on "Waiting for a free slot" while the run finished (pages.common.ui.notice_slot).
+    app = open_build()
+    quiet = _block_path(app, "b_live_column")
+    fake_engine.store_error = "database is locked"
+    app.run()
+    assert "database is locked" in texts(app.warning)
+    assert _block_path(app, "b_live_column") == quiet
+    fake_engine.store_error = None
+    app.run()
+    assert "database is locked" not in texts(app.warning)
+    assert _block_path(app, "b_live_column") == quiet

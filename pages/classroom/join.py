@@ -22,7 +22,7 @@ from pages.classroom.membership import (
 )
 from pages.common import navigation, state
 from pages.common.lab import lab_id
-from pages.common.ui import lang, t
+from pages.common.ui import lang, notice_slot, t
 
 JOIN_PARAM = (
     "join"  # nnlab.classroom.codes.JOIN_PARAM (not imported here: Home must not load SQLAlchemy)
@@ -191,8 +191,9 @@ def class_banner(live_panel_checks: bool = False) -> None:
     While the live panel refreshes (`live_panel_checks`), it checks for a new step itself: one
     fragment run per refresh for a class member instead of two."""
     membership = state.MEMBERSHIP.peek()
-    for notice in state.CLASS_NOTICES.pop() or []:
-        st.success(notice, icon=":material/check_circle:")
+    with notice_slot():  # the banner and the page below keep their place (notice_slot)
+        for notice in state.CLASS_NOTICES.pop() or []:
+            st.success(notice, icon=":material/check_circle:")
     if membership is None:
         return
     info, member = membership.info, membership.member

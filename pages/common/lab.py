@@ -16,7 +16,7 @@ import streamlit as st
 from nnlab import config
 from nnlab.core.labs import new_lab_id, valid_lab_id
 from pages.common import state
-from pages.common.ui import t
+from pages.common.ui import notice_slot, t
 
 if TYPE_CHECKING:
     from nnlab.classroom.service import ClassStore
@@ -136,14 +136,19 @@ def lab_sidebar() -> None:
 
 
 def store_notices() -> None:
-    """Say what is not as configured: settings not used, a fallback store, a failed write."""
-    problems = config.current().problems
-    if problems:
-        st.warning(t("config.problems", problems=" ".join(problems)), icon=":material/settings:")
-    current = engine()
-    warning = current.store_warning
-    if warning:
-        st.warning(t("store.fallback", warning=warning), icon=":material/database:")
-    error = current.store_error
-    if error:
-        st.warning(t("store.write_failed", error=error), icon=":material/database:")
+    """Say what is not as configured: settings not used, a fallback store, a failed write.
+
+    Always one container, empty or not (see `notice_slot`)."""
+    with notice_slot():
+        problems = config.current().problems
+        if problems:
+            st.warning(
+                t("config.problems", problems=" ".join(problems)), icon=":material/settings:"
+            )
+        current = engine()
+        warning = current.store_warning
+        if warning:
+            st.warning(t("store.fallback", warning=warning), icon=":material/database:")
+        error = current.store_error
+        if error:
+            st.warning(t("store.write_failed", error=error), icon=":material/database:")

@@ -6,6 +6,8 @@ Lives beside the pages (not in nnlab) because it calls Streamlit; it is not a pa
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
@@ -135,3 +137,14 @@ def projector_switch() -> None:
     )
     if is_projector():
         st.html(PROJECTOR_CSS)
+
+
+def notice_slot() -> Any:
+    """One container for notices that come and go, drawn on every run whether it holds any.
+
+    Streamlit names a fragment by its container's position. A notice drawn straight into the page
+    moves everything after it, so the live panel's fragment gets a new id; a run of the old layout
+    still finishing (fastReruns) then drops the new id from the session, and the browser's timer
+    asks for a fragment the server no longer has: the page freezes on its last refresh.
+    """
+    return st.container()
