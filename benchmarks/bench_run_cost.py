@@ -23,6 +23,7 @@ a warm run: model (take + reset), epochs (training + validation), diagnostics, t
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -123,8 +124,11 @@ def tutorial_run(spec: Any, dataset: Any) -> dict[str, float]:
     return {"total": time.perf_counter() - started, "accuracy": float(accuracy)}
 
 
-def measure(runs: int, cpu: int) -> dict[str, list[dict[str, float]]]:
-    """Every way `runs` times, interleaved, in this process."""
+WAYS = ("warm", "fresh", "tutorial")
+
+
+def measure(runs: int, cpu: int, ways: tuple[str, ...] = WAYS) -> dict[str, list[dict[str, float]]]:
+    """Every way in `ways` `runs` times, interleaved, in this process."""
     pin(cpu)
     import keras  # noqa: F401  (imported before the clock starts, as a worker has it)
 
@@ -134,12 +138,16 @@ def measure(runs: int, cpu: int) -> dict[str, list[dict[str, float]]]:
     spec = preset_spec()
     dataset = load_dataset(spec.dataset)
     cache = ModelCache(4)
-    results: dict[str, list[dict[str, float]]] = {"warm": [], "fresh": [], "tutorial": []}
+    results: dict[str, list[dict[str, float]]] = {way: [] for way in ways}
+    run_way = {
+        "warm": lambda run_spec: nnlab_run(run_spec, dataset, cache),
+        "fresh": lambda run_spec: nnlab_run(run_spec, dataset, None),
+        "tutorial": lambda run_spec: tutorial_run(run_spec, dataset),
+    }
     for number in range(runs):
         run_spec = spec.replace(seed=spec.seed + number)  # each student's own seed
-        results["warm"].append(nnlab_run(run_spec, dataset, cache))
-        results["fresh"].append(nnlab_run(run_spec, dataset, None))
-        results["tutorial"].append(tutorial_run(run_spec, dataset))
+        for way in ways:
+            results[way].append(run_way[way](run_spec))
         print(
             f"run {number + 1}: "
             + ", ".join(f"{way} {rows[-1]['total']:.3f} s" for way, rows in results.items()),
@@ -209,9 +217,26 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=6)
     parser.add_argument("--cpu", type=int, default=0)
     parser.add_argument("--no-report", action="store_true")
+    parser.add_argument(
+        "--ways", default=",".join(WAYS), help=f"comma-separated, of {', '.join(WAYS)}"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print only the later runs' median seconds per way"
+    )
     arguments = parser.parse_args()
+    ways = tuple(way for way in arguments.ways.split(",") if way)
+    if not ways or set(ways) - set(WAYS):
+        parser.error(f"--ways takes {', '.join(WAYS)}")
+    if set(ways) != set(WAYS) and not arguments.json:
+        parser.error("the report compares all three ways: a subset of --ways needs --json")
+    results = measure(max(arguments.runs, 2), arguments.cpu, ways)
+    if arguments.json:  # for bench_classroom.py, which runs the tutorial on the server's CPU
+        medians = {
+            way: statistics.median(r["total"] for r in rows[1:]) for way, rows in results.items()
+        }
+        print(json.dumps(medians))
+        return
     machine = benchlib.machine_record()
-    results = measure(max(arguments.runs, 2), arguments.cpu)
     body = report(results, arguments.cpu, machine)
     print(body)
     if not arguments.no_report:

@@ -252,6 +252,7 @@ def streamlit_server(
     options: Sequence[str] = (),
     health_deadline_s: float = 90,
     health_poll_s: float = 0.1,
+    cpus: set[int] | None = None,
 ) -> Iterator[tuple[str, int, Path]]:
     """`streamlit run app.py` on a free loopback port with a fresh NNLAB_HOME; (url, pid, home).
 
@@ -259,6 +260,8 @@ def streamlit_server(
     NNLAB_WORKERS=`workers` if given; `options` are extra Streamlit settings as
     "section.name=value". Output goes to OUT_DIR/`log_name`. Yields once /_stcore/health
     answers; on exit the server is stopped (terminate, then kill) and its home removed.
+    `cpus`: the CPUs the server runs on, and its workers with it (they inherit the affinity, and
+    the engine sizes its pool from it), as a container of that many cores would.
     """
     extra = [
         part
@@ -300,6 +303,7 @@ def streamlit_server(
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
         )
         url = f"http://127.0.0.1:{port}"
         try:
