@@ -445,9 +445,10 @@ async def late_student(browser, url: str, delay_s: float, deadline_s: float) -> 
 
 
 def refresh_interval_s(watchers: int) -> float:
-    """The live panel's refresh interval the engine targets: 1 s up to 10 watchers, then
-    watchers / 10 s, at most 5 s."""
-    return 1.0 if watchers <= 10 else min(5.0, watchers / 10)
+    """The live panel's refresh interval the engine targets."""
+    from nnlab.core.runs import refresh_interval
+
+    return refresh_interval(watchers)
 
 
 def refreshes(spans: list[tuple[float, float]]) -> float:
@@ -601,7 +602,8 @@ def tutorial_seconds(args: argparse.Namespace) -> float:
 async def shown_class_seconds(page) -> float:
     """The class's time a class member's Build & Train shows before Train ("For 30 students:
     about 20 s with 1 worker."), in seconds; NaN when the page shows none."""
-    caption = page.get_by_text(CLASS_ESTIMATE).first
+    # Playwright takes the pattern to JavaScript, which spells named groups differently.
+    caption = page.get_by_text(re.compile(CLASS_ESTIMATE.pattern.split(" (?P")[0])).first
     try:
         text = await caption.inner_text(timeout=10_000)
     except Exception:

@@ -22,7 +22,14 @@ import numpy as np
 
 from nnlab.core.costs import DEFAULT_THROUGHPUT, RunCost, arithmetic_cost
 from nnlab.core.labs import new_lab_id
-from nnlab.core.runs import RECORD_FIELDS, EpochRow, LiveRun, Progress, RunStatus
+from nnlab.core.runs import (
+    RECORD_FIELDS,
+    EpochRow,
+    LiveRun,
+    Progress,
+    RunStatus,
+    refresh_interval,
+)
 from nnlab.core.spec import RunSpec
 from nnlab.engine.engine import MAX_LEARNING_RATE, LabBusy
 from nnlab.engine.queue import QueuedEntry, dispatch_order
@@ -288,8 +295,8 @@ class FakeEngine:
         return len(set(self.touched))
 
     def refresh_interval(self) -> float:
-        """As the real engine with few watchers: one second."""
-        return 1.0
+        """As the real engine with few watchers."""
+        return refresh_interval(1)
 
     def load(self) -> tuple[int, int]:
         """(runs training, runs queued) across every lab."""

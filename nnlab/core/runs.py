@@ -268,3 +268,15 @@ def suggested_learning_rate(spec: RunSpec) -> float:
     """A learning rate to try after divergence: a tenth of the spec's, one significant digit."""
     rate = spec.learning_rate / 10
     return float(f"{rate:.1g}")
+
+
+# The live panel refreshes twice a second while few labs watch (a short run's end shows within
+# half a second), then slower: WATCHERS_PER_SECOND watching labs per second of interval.
+MIN_REFRESH_S = 0.5
+WATCHERS_PER_SECOND = 10
+MAX_REFRESH_S = 5.0
+
+
+def refresh_interval(watchers: int) -> float:
+    """Seconds between live-panel refreshes while `watchers` labs watch."""
+    return min(MAX_REFRESH_S, max(MIN_REFRESH_S, watchers / WATCHERS_PER_SECOND))

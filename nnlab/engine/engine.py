@@ -28,7 +28,7 @@ from typing import Any
 
 from nnlab import config
 from nnlab.core.costs import RunCost
-from nnlab.core.runs import LiveRun, RunStatus
+from nnlab.core.runs import LiveRun, RunStatus, refresh_interval
 from nnlab.core.spec import RunSpec
 from nnlab.engine.events import EventHandler
 from nnlab.engine.pool import MIN_WARM_WORKERS, Worker, WorkerPool, cpu_budget, worker_count
@@ -50,8 +50,6 @@ from nnlab.inspection.network_files import LoadedNetwork
 from nnlab.store.contract import RunStore
 
 WATCH_WINDOW_S = 10.0  # a lab whose page rendered this recently is watching
-WATCHERS_PER_SECOND = 10  # refresh every second up to this many watching labs, then slower
-MAX_REFRESH_S = 5.0
 KEPT_NETWORKS = 16  # NumPy networks kept in memory for the pages that draw and look inside
 KEPT_TASKS = 64  # finished short jobs (learning-rate tests) whose replies pages may still ask for
 MAX_LEARNING_RATE = 10.0  # what set_learning_rate accepts (the spec's own limit may be lower)
@@ -382,8 +380,8 @@ class Engine:
         return self._table.seen_within(WATCH_WINDOW_S)
 
     def refresh_interval(self) -> float:
-        """Seconds between live-panel refreshes: 1 s, growing with the number of watchers."""
-        return min(MAX_REFRESH_S, max(1.0, self.watchers() / WATCHERS_PER_SECOND))
+        """Seconds between live-panel refreshes: 0.5 s, growing with the number of watchers."""
+        return refresh_interval(self.watchers())
 
     def load(self) -> tuple[int, int]:
         """(runs training, runs queued) across every lab."""
