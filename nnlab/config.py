@@ -62,6 +62,8 @@ SETTINGS: tuple[Setting, ...] = (
             "an idle worker exits after this long (one stays started)"),
     Setting("NNLAB_WORKER_NICE", "worker_nice", int, "a whole number from 0", 5, 0,
             "how much lower the workers' CPU priority is than the pages'"),
+    Setting("NNLAB_MEMORY_MB", "memory_mb", float, "a number of megabytes", None, 512.0,
+            "memory the server and its workers may use; unset: the container's limit"),
     Setting("NNLAB_STEP_CACHE", "step_cache", int, "a whole number from 0", 4, 0,
             "compiled models a worker keeps to reuse for runs of one architecture (0: none)"),
     Setting("NNLAB_LAB_MAX_AGE_DAYS", "lab_max_age_days", float, "a number of days", 30.0, 1.0,
@@ -86,6 +88,7 @@ class Config:
     abandon_s: float = 120.0
     worker_idle_s: float = 60.0
     worker_nice: int = 5
+    memory_mb: float | None = None
     step_cache: int = 4
     lab_max_age_days: float = 30.0
     data_dir: Path | None = None

@@ -22,6 +22,7 @@ import numpy as np
 
 from nnlab.core.costs import DEFAULT_THROUGHPUT, RunCost, arithmetic_cost
 from nnlab.core.labs import new_lab_id
+from nnlab.core.memory import check_memory, run_budget_mb
 from nnlab.core.runs import (
     RECORD_FIELDS,
     EpochRow,
@@ -109,12 +110,17 @@ def live_run(
     return build_live_run(dataclasses.replace(record, **stored), rows, **live)
 
 
+CLOUD_MEMORY_MB = 2700  # Streamlit Community Cloud: the memory one app may use
+
+
 class FakeEngine:
     """What pages call on the engine, kept in memory; runs only move when a test moves them."""
 
     def __init__(self, lab_id: str | None = None, max_active_per_lab: int = 2) -> None:
         self.lab_id = lab_id or new_lab_id()  # the lab tests open the app in (`lab` URL param)
         self.max_active_per_lab = max_active_per_lab
+        # A run's share on a Cloud container (2.7 GB, one worker): what a class gets there.
+        self.run_memory_mb = run_budget_mb(CLOUD_MEMORY_MB, 1)
         self.store: Any = None  # a test that needs classes gives it a real store
         self.store_warning: str | None = None
         self.store_error: str | None = None
@@ -186,6 +192,7 @@ class FakeEngine:
         extra_train: tuple[Any, Any] | None = None,
     ) -> str:
         """Queue a run that stays queued until a test moves it; LabBusy past the lab's share."""
+        check_memory(spec, self.run_memory_mb)
         active = sum(1 for run in self.lab_runs(lab_id) if run.is_active)
         if active >= self.max_active_per_lab:
             raise LabBusy(f"This lab already has {active} runs queued or training.")

@@ -669,3 +669,28 @@ def test_the_live_panel_keeps_its_place_when_a_store_notice_comes_and_goes(fake_
     app.run()
     assert "database is locked" not in texts(app.warning)
     assert _block_path(app, "b_live_column") == quiet
+
+
+def test_a_link_to_a_network_too_big_for_memory_says_what_to_lower_and_train_waits(
+    fake_engine,
+) -> None:
+    from nnlab.core.links import encode_link
+    from nnlab.core.memory import largest_batch_within
+
+    conv = LayerSpec(kind="conv", filters=256, kernel_size=1)
+    spec = RunSpec(hidden_layers=(conv, conv, LayerSpec(units=128)), batch_size=8000)
+    app = app_test()
+    for name, value in encode_link(spec).items():
+        app.query_params[name] = value
+    app.query_params["lab"] = fake_engine.lab_id
+    app.run()
+    app.switch_page(BUILD).run()
+    assert not app.exception, app.exception
+    fitting = largest_batch_within(spec, fake_engine.run_memory_mb)
+    assert f"Use a batch size of {fitting:,} or less" in texts(app.error)
+    assert app.button(key="b_train").disabled
+    assert not fake_engine.submitted
+    # At the batch size it offers, Train is back.
+    app.number_input(key="build.batch_size").set_value(fitting).run()
+    assert "Use a batch size" not in texts(app.error)
+    assert not app.button(key="b_train").disabled

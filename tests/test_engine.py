@@ -22,9 +22,11 @@ from helpers import figures, wait_until
 from nnlab import LayerSpec, RunSpec
 from nnlab.core.costs import run_workload
 from nnlab.core.runs import EPOCH_FIGURES
-from nnlab.engine.engine import ABANDONED, Engine, LabBusy
+from nnlab.core.spec import SpecError
+from nnlab.engine.engine import Engine, LabBusy
 from nnlab.engine.pool import cgroup_cpu_limit, cpu_budget, worker_count
 from nnlab.engine.queue import QueuedEntry, dispatch_order, select_next, wait_estimates
+from nnlab.engine.reasons import ABANDONED
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -460,6 +462,37 @@ def test_a_killed_worker_fails_its_run_and_the_next_run_works(engine: Engine) ->
 
 
 @pytest.mark.slow
+def test_a_run_that_outgrows_its_memory_share_is_stopped_and_the_next_run_trains(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import nnlab.engine.engine as engine_module
+
+    # A spec the estimate refuses here only on a small box: let it through, as an estimate that
+    # was wrong would, and give a run a 100 MB share (the guard stops it past 150 MB of growth).
+    wide = tiny_spec(
+        train_size=4000, batch_size=4000, hidden_layers=(LayerSpec.conv(64, 3), LayerSpec.dense(16))
+    )
+    monkeypatch.setattr(engine_module, "check_memory", lambda spec, budget_mb: None)
+    monkeypatch.setattr(engine._guard, "budget_mb", 100.0)
+    run = wait_ended(engine, engine.submit("lab-memory", wide), 120)
+    assert run.status == "failed"
+    assert "used more than 150 MB of memory" in run.error and "smaller batch size" in run.error
+    monkeypatch.undo()  # the real share again: the next run of the lab trains
+    after = wait_ended(engine, engine.submit("lab-memory", tiny_spec()))
+    assert after.status == "finished", after.error
+
+
+@pytest.mark.slow
+def test_submit_refuses_a_run_past_its_memory_share_with_what_to_lower(engine: Engine) -> None:
+    conv = LayerSpec.conv(256, 1)
+    # Over 40 GB for one batch: past a run's share on any machine a class runs on.
+    wide = tiny_spec(train_size=None, batch_size=60_000, hidden_layers=(conv, conv))
+    with pytest.raises(SpecError, match="Use a batch size of"):
+        engine.submit("lab-memory-refused", wide)
+    assert not engine.lab_runs("lab-memory-refused")
+
+
+@pytest.mark.slow
 def test_a_failing_store_does_not_stop_training(engine: Engine) -> None:
     from nnlab.store.database import StoreError
 
@@ -505,7 +538,7 @@ def test_model_files_load_in_a_worker(engine: Engine) -> None:
 @pytest.mark.slow
 def test_refresh_slows_down_as_more_labs_watch(engine: Engine) -> None:
     before = engine.watchers()
-    assert engine.refresh_interval() == max(0.5, before / 10)
+    assert engine.refresh_interval() == max(0.25, before / 10)
     for number in range(40):
         engine.touch(f"lab-watching-{number}")
     assert engine.watchers() >= 40

@@ -35,6 +35,7 @@ class Optimizer:
     default_learning_rate: float  # Keras' own default, offered when the student switches to it
     # RunSpec fields it takes beyond learning_rate (declared with belongs_to=OPTIMIZER)
     settings: tuple[str, ...] = ()
+    slots: int = 1  # arrays of state it keeps per weight (momentum, second moments): memory
 
     def keyword_arguments(self, spec: Any) -> dict[str, Any]:
         """The Keras constructor's arguments for `spec`."""
@@ -68,8 +69,8 @@ OPTIMIZERS: dict[str, Optimizer] = {
         Optimizer("sgd", "SGD", "SGD", 0.01, settings=("momentum", "nesterov")),
         Optimizer("adagrad", "Adagrad", "Adagrad", 0.001),
         Optimizer("rmsprop", "RMSprop", "RMSprop", 0.001),
-        Optimizer("adam", "Adam", "Adam", 0.001),
-        Optimizer("adamw", "AdamW", "AdamW", 0.001, settings=("weight_decay",)),
+        Optimizer("adam", "Adam", "Adam", 0.001, slots=2),
+        Optimizer("adamw", "AdamW", "AdamW", 0.001, settings=("weight_decay",), slots=2),
     )
 }
 

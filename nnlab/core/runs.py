@@ -270,9 +270,9 @@ def suggested_learning_rate(spec: RunSpec) -> float:
     return float(f"{rate:.1g}")
 
 
-# The live panel refreshes twice a second while few labs watch (a short run's end shows within
-# half a second), then slower: WATCHERS_PER_SECOND watching labs per second of interval.
-MIN_REFRESH_S = 0.5
+# The live panel refreshes four times a second while few labs watch (a short run's end shows
+# at once), then slower: WATCHERS_PER_SECOND watching labs per second of interval.
+MIN_REFRESH_S = 0.25
 WATCHERS_PER_SECOND = 10
 MAX_REFRESH_S = 5.0
 

@@ -24,6 +24,7 @@ class TrainingEngine(Protocol):
     store_warning: str | None  # why the configured store could not be used, or a bad setting
     store_error: str | None  # the last failed store call, for the pages to show
     max_active_per_lab: int
+    run_memory_mb: float  # a run's share of the server's memory (nnlab.core.memory)
 
     def submit(
         self,
@@ -35,7 +36,8 @@ class TrainingEngine(Protocol):
         start_from: str | None = None,
         extra_train: tuple[Any, Any] | None = None,
     ) -> str:
-        """Queue a run of `spec` for `lab_id`; its id. LabBusy past max_active_per_lab."""
+        """Queue a run of `spec` for `lab_id`; its id. LabBusy past max_active_per_lab;
+        SpecError when it needs more memory than run_memory_mb."""
         ...
 
     def stop(self, run_id: str) -> None:

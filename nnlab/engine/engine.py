@@ -28,9 +28,11 @@ from typing import Any
 
 from nnlab import config
 from nnlab.core.costs import RunCost
+from nnlab.core.memory import check_memory
 from nnlab.core.runs import LiveRun, RunStatus, refresh_interval
 from nnlab.core.spec import RunSpec
 from nnlab.engine.events import EventHandler
+from nnlab.engine.memory_guard import MemoryGuard
 from nnlab.engine.pool import MIN_WARM_WORKERS, Worker, WorkerPool, cpu_budget, worker_count
 from nnlab.engine.protocol import (
     GOODBYE,
@@ -41,6 +43,7 @@ from nnlab.engine.protocol import (
     TrainJob,
     TrainOptions,
 )
+from nnlab.engine.reasons import ABANDONED, SERVER_RESTARTED
 from nnlab.engine.records import RunState, Task, new_record, starting_progress
 from nnlab.engine.run_queue import RunQueue
 from nnlab.engine.run_table import RunTable
@@ -54,16 +57,10 @@ KEPT_NETWORKS = 16  # NumPy networks kept in memory for the pages that draw and 
 KEPT_TASKS = 64  # finished short jobs (learning-rate tests) whose replies pages may still ask for
 MAX_LEARNING_RATE = 10.0  # what set_learning_rate accepts (the spec's own limit may be lower)
 TOUCH_WRITE_INTERVAL_S = 60.0  # how often a lab's "last seen" is written to the store
-# Active runs are marked alive in the store this often; another process (a replica sharing a
-# PostgreSQL store, or this server after a crash) fails runs nobody marked for STALE_AFTER_S.
-HEARTBEAT_S = 30.0
+# Active runs are marked alive this often; another process (a replica on a shared PostgreSQL,
+HEARTBEAT_S = 30.0  # or this server after a crash) fails runs nobody marked for STALE_AFTER_S.
 STALE_AFTER_S = 120.0
 LOAD_TIMEOUT_S = 300.0
-ABANDONED = (
-    "Cancelled while queued: nobody had this lab open for {seconds:.0f} s, so its place went to "
-    "runs someone is watching."
-)
-SERVER_RESTARTED = "The server restarted while this run was queued or training."
 
 
 class LabBusy(ValueError):  # noqa: N818  (the contract names it)
@@ -87,8 +84,7 @@ class Engine:
     ) -> None:
         settings = config.current()
         self.store = store
-        # Why the configured store could not be used (get_engine sets it; pages show settings
-        # that were not used themselves, from nnlab.config).
+        # Why the configured store could not be used (get_engine sets it; config's own: pages).
         self.store_warning: str | None = None
         self._writer = StoreWriter(lambda: self.store)
         wanted = max(1, workers if workers is not None else worker_count())
@@ -103,6 +99,8 @@ class Engine:
         self._lock = threading.RLock()
         self._wake = threading.Condition(self._lock)
         self._pool = WorkerPool(self._lock, wanted, self.threads_per_worker, worker_memory_mb)
+        # Stops a run that grows past its share of memory; specs past it are refused at submit.
+        self._guard = MemoryGuard(self._lock, self._pool, wanted)
         self.worker_start_seconds = self._pool.start_seconds  # how long each took to be ready
         self._table = RunTable(self._writer.call, self._lock)
         self._lab_touch_written: dict[str, float] = {}
@@ -121,16 +119,15 @@ class Engine:
             self._writer,
             lambda: self._closed,
         )
-        # SQLite lives on this machine: every active run in it belongs to a process that is gone.
-        # A shared database may hold a replica's live runs, so only stale ones are failed.
+        # In SQLite every active run belongs to a process that is gone; a shared database may
+        # hold a replica's live runs, so there only stale ones are failed.
         self._stale_after_s = STALE_AFTER_S if store.backend != "sqlite" else 0.0
         self._next_heartbeat = time.monotonic() + HEARTBEAT_S
         stale_after_s = self._stale_after_s
         self._writer.call(
             lambda s: s.fail_interrupted(SERVER_RESTARTED, older_than_s=stale_after_s)
         )
-        # Labs unseen for longer than the age limit go, with their runs and models; so do
-        # classes past their expiry, with their data.
+        # Labs unseen past the age limit go with their runs and models; expired classes too.
         self._writer.call(lambda s: s.delete_old_labs(settings.lab_max_age_days))
         self._writer.call(lambda s: s.expire_classes())
         self._reader = threading.Thread(target=self._read_loop, name="nnlab-reader", daemon=True)
@@ -140,9 +137,15 @@ class Engine:
         self._writer.start()
         self._reader.start()
         self._dispatcher.start()
+        self._guard.start()
         for _ in range(min(max(0, prestart_workers), wanted)):
             self._start_worker()
         atexit.register(self.shutdown)
+
+    @property
+    def run_memory_mb(self) -> float:
+        """A run's share of the memory this server may use (nnlab.core.memory.run_budget_mb)."""
+        return self._guard.budget_mb
 
     @property
     def store_error(self) -> str | None:
@@ -173,6 +176,7 @@ class Engine:
         """
         if not isinstance(spec, RunSpec):
             raise ValueError(f"A training run needs a RunSpec; got {type(spec).__name__}.")
+        check_memory(spec, self.run_memory_mb)  # a SpecError that says what to lower
         initial_model_bytes = None
         if start_from is not None:
             initial_model_bytes = self.keras_bytes(start_from)
@@ -380,7 +384,7 @@ class Engine:
         return self._table.seen_within(WATCH_WINDOW_S)
 
     def refresh_interval(self) -> float:
-        """Seconds between live-panel refreshes: 0.5 s, growing with the number of watchers."""
+        """Seconds between live-panel refreshes: 0.25 s, growing with the number of watchers."""
         return refresh_interval(self.watchers())
 
     def load(self) -> tuple[int, int]:
@@ -420,6 +424,7 @@ class Engine:
             if self._closed:
                 return
             self._closed = True
+            self._guard.stop()
             self._pool.closed = True
             workers = list(self._pool.workers)
             busy = {id(worker) for worker in workers if worker.job is not None}
@@ -486,8 +491,8 @@ class Engine:
                 if dispatched:
                     self._queue.update()
                 waiting = len(self._queue) + len(self._load_requests)
-                # A class is here: start workers ahead of its runs, but never beside a retiring
-                # one (two TensorFlow starts and an exiting worker at once cost the class more).
+                # A class is here: workers ahead of its runs, never beside a retiring one
+                # (two TensorFlow starts and an exiting worker at once cost the class more).
                 warm = self._pool.warm_target(labs_seen)
                 start_new = max(
                     0,
@@ -514,9 +519,9 @@ class Engine:
         run.worker = worker
         run.worker_pid = worker.process.pid
         run.worker_name = worker.name
+        run.warm = worker.note_trained(run.spec.step_key())
         worker.job = run
-        run.queue_position = 0  # on its way: the worker reports Started next
-        run.wait_estimate_s = 0.0
+        run.queue_position, run.wait_estimate_s = 0, 0.0  # on its way: Started comes next
         self._table.changed(run)
         options, run.train_options = run.train_options, TrainOptions()
         return worker, TrainJob(run.job_no, run.spec.to_json(), run.record.label, options)

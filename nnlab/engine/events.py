@@ -25,17 +25,13 @@ from nnlab.engine.protocol import (
     Started,
     TaskDone,
 )
+from nnlab.engine.reasons import SERVER_SHUT_DOWN, WORKER_DIED
 from nnlab.engine.records import RunState, Task
 from nnlab.engine.run_queue import RunQueue
 from nnlab.engine.run_table import RunTable
 from nnlab.engine.writer import AddEpoch, EnforceLabCaps, FinishRun, StoreWriter, UpdateRun
 
 KEPT_PENDING_BYTES = 32  # model files kept in memory while the store cannot take them
-WORKER_DIED = (
-    "The training process stopped unexpectedly (exit code {code}). Your other runs are safe; "
-    "press Train to try again."
-)
-SERVER_SHUT_DOWN = "The server shut down during this run; the weights learned so far are kept."
 
 
 class PendingModels:
@@ -122,7 +118,9 @@ class EventHandler:
             self._table.changed(run, version=True)
         elif isinstance(event, EpochEvent):
             run.add_epoch(event.row)
-            self._queue.measured(run, event.row.figure("seconds") or 0.0)
+            self._queue.measured(
+                run, event.row.figure("seconds") or 0.0, first=len(run.history) == 1
+            )
             self._table.changed(run, version=True)
             self._writer.put(AddEpoch(run.run_id, event.row))
             self._queue.update()
@@ -176,7 +174,8 @@ class EventHandler:
             worker.job = None
             worker.idle_since = time.monotonic()
             if isinstance(job, RunState) and job.status.is_active:
-                job.end_without_worker(RunStatus.FAILED, WORKER_DIED.format(code=code))
+                reason = worker.exit_reason or WORKER_DIED.format(code=code)
+                job.end_without_worker(RunStatus.FAILED, reason)
                 self._table.changed(job, version=True)
                 self.write_finish(job, None, None)
             elif isinstance(job, Task):

@@ -116,6 +116,37 @@ def worker_count(cgroup_root: str | Path = "/sys/fs/cgroup") -> int:
     return workers if workers is not None else cpu_budget(cgroup_root)
 
 
+# --- the memory this process may use ------------------------------------------------------------
+
+
+def container_memory_mb(cgroup_root: str | Path = "/sys/fs/cgroup") -> float:
+    """MB the server and its workers may use: NNLAB_MEMORY_MB, the cgroup's limit (memory.max,
+    or v1 memory.limit_in_bytes), else the machine's RAM."""
+    configured = config.current().memory_mb
+    if configured is not None:
+        return float(configured)
+    root = Path(cgroup_root)
+    total = _meminfo_mb()
+    for path in (root / "memory.max", root / "memory" / "memory.limit_in_bytes"):
+        text = _read_text(path)
+        if text and text != "max":
+            try:
+                limit = int(text) / 2**20
+            except ValueError:
+                continue
+            # v1 says "no limit" with a huge number: the machine's RAM is then the limit.
+            return min(limit, total) if total else limit
+    return total or 2048.0
+
+
+def _meminfo_mb() -> float | None:
+    """The machine's RAM in MB (MemTotal)."""
+    for line in (_read_text(Path("/proc/meminfo")) or "").splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
 # --- the processes ------------------------------------------------------------------------------
 
 
@@ -129,6 +160,8 @@ class Worker:
     stop_value: Any
     started_at: float
     job: Any = None  # the engine's RunState or task it serves now
+    exit_reason: str | None = None  # why the engine ended it (the memory guard), for its run
+    step_keys: set[str] = field(default_factory=set)  # architectures it trained (see warm)
     ready: bool = False
     retiring: bool = False
     idle_since: float = 0.0  # monotonic time it last became free (for retiring idle workers)
@@ -146,6 +179,16 @@ class Worker:
         """Write one message to the pipe (a dead worker refuses it: its exit tells the rest)."""
         with self.send_lock, contextlib.suppress(OSError, ValueError):
             self.connection.send(message)
+
+    def note_trained(self, step_key: str) -> bool:
+        """It trains a run of `step_key` now; whether it had before (a compiled model to reuse).
+
+        Approximate: its ModelCache may have dropped the oldest of more than NNLAB_STEP_CACHE
+        architectures; the estimate it feeds is a moving average.
+        """
+        warm = step_key in self.step_keys
+        self.step_keys.add(step_key)
+        return warm
 
     def free(self, retire: bool) -> None:
         """Its job ended; it takes the next unless it is leaving."""

@@ -85,6 +85,9 @@ class RunState:
     job_no: int = 0
     worker_pid: int | None = None  # the process that trained it (kept after it ended)
     worker_name: str | None = None
+    # Its worker had trained its step key before (a compiled model to reuse, no new trace):
+    # what the cost table learns from (nnlab.engine.run_queue.CostTable).
+    warm: bool = False
     snapshot: LiveRun | None = None
 
     @property

@@ -37,28 +37,58 @@ KEPT_ARCHITECTURES = 256  # step keys whose measured cost is kept (the oldest go
 
 class CostTable:
     """What runs cost on this server, as measured: seconds per image by architecture (step
-    key), and the seconds every run spends besides its epochs. Guarded by the engine's lock."""
+    key), and the seconds every run spends besides its epochs. Guarded by the engine's lock.
+
+    A class trains one architecture many times, each run on a worker that already compiled it
+    (warm). A cold run's first epoch carries the trace and its setup the model's building, so
+    they count only until a warm figure exists, and a warm figure then replaces them outright.
+    """
 
     def __init__(self) -> None:
         self._per_image: OrderedDict[str, float] = OrderedDict()
-        self.fixed_s = DEFAULT_FIXED_S
+        self._cold_keys: set[str] = set()  # keys measured from cold first epochs only
+        self._fixed_s: float | None = None
+        self._fixed_cold = True  # measured from cold runs only (or not at all)
 
-    def epoch(self, spec: RunSpec, train_images: int, seconds: float) -> None:
-        """One epoch of `spec` on `train_images` images took `seconds`."""
+    @property
+    def fixed_s(self) -> float:
+        """Seconds a run spends besides its epochs (DEFAULT_FIXED_S until one was measured)."""
+        return DEFAULT_FIXED_S if self._fixed_s is None else self._fixed_s
+
+    def epoch(self, spec: RunSpec, train_images: int, seconds: float, cold: bool = False) -> None:
+        """One epoch of `spec` on `train_images` images took `seconds`; `cold`: the first epoch
+        of a run whose worker compiled the model for it."""
         if seconds <= 0 or train_images <= 0:
             return
         key = spec.step_key()
+        old = self._per_image.get(key)
+        if cold and old is not None:
+            return
         measured = seconds / epoch_images(spec, train_images)
-        old = self._per_image.pop(key, None)
-        self._per_image[key] = measured if old is None else _moved(old, measured)
+        if old is not None and key not in self._cold_keys:
+            measured = _moved(old, measured)
+        self._cold_keys.discard(key)
+        if cold:
+            self._cold_keys.add(key)
+        self._per_image.pop(key, None)
+        self._per_image[key] = measured
         while len(self._per_image) > KEPT_ARCHITECTURES:
+            self._cold_keys.discard(next(iter(self._per_image)))
             self._per_image.popitem(last=False)
 
-    def run(self, seconds: float, epoch_seconds: float) -> None:
-        """A run took `seconds` from its start to its end, `epoch_seconds` of them in epochs."""
+    def run(self, seconds: float, epoch_seconds: float, warm: bool = True) -> None:
+        """A run took `seconds` from its start to its end, `epoch_seconds` of them in epochs;
+        `warm`: its worker had compiled the model before."""
         # A continued run's history holds epochs from before its start: nothing to learn from it.
-        if seconds > 0 and epoch_seconds <= seconds:
-            self.fixed_s = _moved(self.fixed_s, seconds - epoch_seconds)
+        if seconds <= 0 or epoch_seconds > seconds or (not warm and not self._fixed_cold):
+            return
+        spent = seconds - epoch_seconds
+        if self._fixed_s is None or (warm and self._fixed_cold):
+            self._fixed_s = spent  # the first figure, or the first warm one: outright
+        else:
+            self._fixed_s = _moved(self._fixed_s, spent)
+        if warm:
+            self._fixed_cold = False
 
     def cost(self, spec: RunSpec, throughput: float) -> RunCost:
         """`spec`'s cost: measured for its architecture, else from its arithmetic."""
@@ -113,13 +143,14 @@ class RunQueue:
             self.runs.remove(run)
         return gone
 
-    def measured(self, run: RunState, seconds: float) -> None:
-        """One epoch of `run` took `seconds`: move the throughput estimate towards it."""
+    def measured(self, run: RunState, seconds: float, first: bool = False) -> None:
+        """One epoch of `run` took `seconds` (`first`: its first in this job): move the
+        throughput estimate and the architecture's cost towards it."""
         train_images = run.record.train_images
         if seconds > 0 and train_images:
             measured = run_workload(run.spec, train_images) / run.spec.epochs / seconds
             self.throughput = _moved(self.throughput, measured)
-            self.costs.epoch(run.spec, train_images, seconds)
+            self.costs.epoch(run.spec, train_images, seconds, cold=first and not run.warm)
 
     def finished(self, run: RunState) -> None:
         """A run ended after all its epochs: measure what it spent besides them."""
@@ -127,7 +158,7 @@ class RunQueue:
         if record.started_at is None or record.ended_at is None or not run.history:
             return
         epoch_seconds = sum(row.figure("seconds") or 0.0 for row in run.history)
-        self.costs.run(record.ended_at - record.started_at, epoch_seconds)
+        self.costs.run(record.ended_at - record.started_at, epoch_seconds, warm=run.warm)
 
     def cost(self, spec: RunSpec) -> RunCost:
         """What a run of `spec` costs on one worker here (measured where it can be)."""

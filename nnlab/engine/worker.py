@@ -74,6 +74,16 @@ def lower_priority() -> None:
         os.nice(config.current().worker_nice)
 
 
+def first_to_go_when_memory_runs_out() -> None:
+    """Ask the kernel to end this worker, not the app, when the container's memory runs out.
+
+    The engine's memory guard polls; a run growing faster than its poll would otherwise let the
+    kernel choose, and the app (every student's page) is the larger process when idle.
+    """
+    with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as score:
+        score.write("1000")
+
+
 def limit_threads(threads: int) -> None:
     """Cap TensorFlow's thread pools, so workers x threads stays within the CPU budget."""
     os.environ["TF_NUM_INTRAOP_THREADS"] = str(threads)
@@ -278,6 +288,7 @@ def worker_main(
     """Serve jobs from `connection` until told to exit (GOODBYE) or past `memory_mb` after a job."""
     started = time.monotonic()
     lower_priority()
+    first_to_go_when_memory_runs_out()
     limit_threads(max(1, threads))
     import keras  # noqa: F401  (paid once here, not during the first student's run)
 

@@ -57,6 +57,21 @@ TEXTS = {
         "배치 크기({batch})가 훈련 세트({train}개 이미지)보다 큽니다. 에포크마다 덜 찬 배치 "
         "하나뿐이 됩니다.",
     ),
+    "spec.error.memory_batch": (
+        "Training this network at batch size {batch} needs about {needed} of memory; a run gets "
+        "{budget} on this server (shared by the whole class). Use a batch size of {fitting} or "
+        "less, or fewer units or filters.",
+        "이 신경망을 배치 크기 {batch}로 학습하려면 메모리가 약 {needed} 필요합니다. 이 서버에서 "
+        "실행 하나가 쓸 수 있는 메모리는 {budget}입니다(반 전체가 함께 씁니다). 배치 크기를 "
+        "{fitting} 이하로 하거나 유닛·필터 수를 줄이세요.",
+    ),
+    "spec.error.memory_network": (
+        "Training this network needs about {needed} of memory even one image at a time; a run "
+        "gets {budget} on this server (shared by the whole class). Use fewer units or filters.",
+        "이 신경망은 이미지를 하나씩 학습해도 메모리가 약 {needed} 필요합니다. 이 서버에서 실행 "
+        "하나가 쓸 수 있는 메모리는 {budget}입니다(반 전체가 함께 씁니다). 유닛·필터 수를 "
+        "줄이세요.",
+    ),
     "spec.error.too_many_parameters": (
         "This network has {count} parameters, more than the {limit} this lab allows (memory is "
         "shared by the whole class). Use fewer units.",

@@ -21,13 +21,13 @@ from nnlab.core.runs import (
     divergence_kind,
     suggested_learning_rate,
 )
-from nnlab.core.spec import Preset, RunSpec
+from nnlab.core.spec import Preset, RunSpec, SpecError
 from nnlab.data.datasets import load_dataset
 from nnlab.engine.engine import LabBusy
 from pages.classroom.membership import enforce_locks
 from pages.common import state
 from pages.common.lab import engine, lab_id
-from pages.common.ui import is_locked, preset_title, t
+from pages.common.ui import is_locked, lang, preset_title, t
 
 # --- starting and finding runs ------------------------------------------------------------------
 
@@ -55,6 +55,9 @@ def start_run(spec: RunSpec, preset_key: str | None) -> str | None:
         run_id = engine().submit(lab_id(), spec, preset_key=preset_key, label=label)
     except LabBusy:
         st.warning(t("build.too_many_runs"), icon=":material/hourglass_top:")
+        return None
+    except SpecError as error:  # more memory than a run gets here, say
+        st.error(error.message(lang()), icon=":material/error:")
         return None
     except Exception as error:  # the store refused the run (disk full, database gone)
         st.error(t("build.submit_failed", error=error), icon=":material/error:")

@@ -12,9 +12,10 @@ import math
 import streamlit as st
 
 from nnlab.core.costs import ClassEstimate, class_estimate, fitting_changes
-from nnlab.core.spec import RunSpec
+from nnlab.core.memory import check_memory
+from nnlab.core.spec import RunSpec, SpecError
 from pages.common.lab import engine
-from pages.common.ui import t
+from pages.common.ui import lang, t
 
 
 def rough_time(seconds: float) -> str:
@@ -38,6 +39,15 @@ def estimate_text(estimate: ClassEstimate) -> str:
     if not estimate.measured:
         text += " " + t("estimate.guess")
     return text
+
+
+def memory_message(spec: RunSpec) -> str | None:
+    """What to lower when a run of `spec` needs more memory than a run gets here, else None."""
+    try:
+        check_memory(spec, engine().run_memory_mb)
+    except SpecError as error:
+        return error.message(lang())
+    return None
 
 
 def estimate(spec: RunSpec, students: int = 1) -> ClassEstimate:
