@@ -54,6 +54,11 @@ def test_preset_train_stop_and_evaluate(page) -> None:
     # The epoch count grows while the page stays live (the fragment redraws itself): 10 epochs
     # of 60 batches last long enough to be seen part way, however fast the worker trains.
     expect(epochs).to_contain_text(re.compile(r"^\D*[1-9] / 10"), timeout=300_000)
+    # While it trains, every refresh stamps the page and the watchdog is armed.
+    stamp = page.locator("[data-nnlab-refresh]")
+    first = stamp.get_attribute("data-nnlab-refresh")
+    expect(stamp).not_to_have_attribute("data-nnlab-refresh", first, timeout=30_000)
+    assert page.evaluate("window.nnlabWatch.active") is True
     expect(epochs).to_contain_text("10 / 10", timeout=300_000)
     expect(page.get_by_text(re.compile(r"Finished 10 epoch"))).to_be_visible(timeout=60_000)
     wait_for_idle(page)
@@ -128,3 +133,40 @@ def test_train_and_the_live_view_stay_in_sight_on_a_laptop(browser, streamlit_se
         )
     finally:
         context.close()
+
+
+def test_the_watchdog_reloads_a_page_whose_live_panel_stopped_refreshing(browser) -> None:
+    from pages.build.live import WATCHDOG_JS
+
+    page = browser.new_page()
+    try:
+        page.set_content('<span data-nnlab-refresh="0"></span>')
+        # (A function, not an expression: Playwright calls an expression's function value.)
+        page.evaluate(
+            "() => { window.nnlabReload = () => { window.reloads = (window.reloads || 0) + 1; }; }"
+        )
+        # A panel that refreshes every 0.5 s keeps the page as it is...
+        page.evaluate(
+            """window.ticks = 0; window.ticker = setInterval(() => {
+                 window.ticks += 1;
+                 document.querySelector("[data-nnlab-refresh]")
+                   .setAttribute("data-nnlab-refresh", String(window.ticks));
+               }, 500);"""
+        )
+        script = WATCHDOG_JS % {"active": "true", "limit_ms": 2500}
+        page.add_script_tag(content=script.removeprefix("<script>").removesuffix("</script>"))
+        page.wait_for_function("window.ticks >= 12", timeout=30_000)
+        assert page.evaluate("window.reloads") is None
+        # ... and one that stopped gets a reload once its last refresh is older than the limit.
+        page.evaluate("clearInterval(window.ticker)")
+        page.wait_for_function("window.reloads === 1", timeout=30_000)
+        # No run active (the full run re-arms it with active: false): no more reloads.
+        page.evaluate("window.nnlabWatch.active = false; window.reloads = 0;")
+        page.evaluate("window.nnlabWatch.limitMs = 100")
+        # Four polls a second apart: the watchdog (each second) looked at least three times.
+        page.wait_for_function(
+            "(window.polls = (window.polls || 0) + 1) > 4", polling=1000, timeout=30_000
+        )
+        assert page.evaluate("window.reloads") == 0
+    finally:
+        page.close()

@@ -9,6 +9,8 @@ reruns once so the run history and the preset cards show its result.
 
 from __future__ import annotations
 
+import html
+import time
 from typing import Any
 
 import streamlit as st
@@ -172,15 +174,16 @@ def _drawn_parts(run: LiveRun) -> dict[str, Any]:
 
 
 def _notice_endings(runs: list[LiveRun]) -> None:
-    """Rerun the whole page once when a run ends, so the history and presets show its result."""
+    """When a run ends, rerun the whole page at the panel's next refresh, so the history and
+    presets show its result: this refresh shows the end itself at once (a page's full run takes
+    longer than the panel's, and the student waits for "Finished", not for the history)."""
+    if state.ENDED_RUN.pop():
+        st.rerun(scope="app")
     seen = state.SEEN_STATUS.get()
-    ended_now = False
     for run in runs:
         if seen.get(run.run_id) in (RunStatus.QUEUED, RunStatus.RUNNING) and not run.is_active:
-            ended_now = True
+            state.ENDED_RUN.set(True)
         seen[run.run_id] = run.status
-    if ended_now:
-        st.rerun(scope="app")
 
 
 def _live_panel_body() -> None:
@@ -192,7 +195,10 @@ def _live_panel_body() -> None:
     if run is None:
         st.caption(t("build.live.none"))
         return
-    st.markdown(f"**{run.label}**")  # whole: the column is narrow, a heading would wrap
+    # Whole: the column is narrow, a heading would wrap. The stamp tells the watchdog
+    # (WATCHDOG_JS) that this refresh happened.
+    stamp = f'<span data-nnlab-refresh="{time.monotonic():.3f}"></span>'
+    st.markdown(f"**{html.escape(run.label)}**{stamp}", unsafe_allow_html=True)
     # Keyed containers keep each part's identity across the fragment's redraws, so the browser
     # updates them in place instead of briefly showing stale copies.
     with st.container(key="b_live_status"):
@@ -231,7 +237,40 @@ def _live_panel_body() -> None:
             _stop_button(other, compact=True)
 
 
+# A safety net under the panel's timer, in the browser: while a run is active, a page whose panel
+# has not refreshed for this long reloads itself (the lab is in the address, so it shows the run
+# again). Streamlit keeps the timer in the browser and the fragment in the server's session; a
+# race between them (see pages.common.ui.notice_slot for the one found) leaves a page showing
+# "Waiting for a free slot" after its run ended. The panel stamps each refresh into the page.
+STALE_AFTER_REFRESHES = 8
+STALE_AFTER_MIN_S = 20.0
+WATCHDOG_JS = """<script>
+(() => {
+  window.nnlabWatch = {active: %(active)s, limitMs: %(limit_ms)d};
+  if (window.nnlabWatchdog) return;
+  let last = null, since = Date.now();
+  window.nnlabWatchdog = setInterval(() => {
+    const stamp = document.querySelector("[data-nnlab-refresh]");
+    const value = stamp ? stamp.getAttribute("data-nnlab-refresh") : null;
+    if (value !== last || !window.nnlabWatch.active) { last = value; since = Date.now(); return; }
+    if (Date.now() - since > window.nnlabWatch.limitMs) {
+      since = Date.now();
+      (window.nnlabReload || (() => window.location.reload()))();
+    }
+  }, 1000);
+})();
+</script>"""
+
+
+def watchdog_script(active: bool, interval_s: float | None) -> str:
+    """The browser's watchdog for the live panel (WATCHDOG_JS), armed while a run is active."""
+    limit_s = max(STALE_AFTER_MIN_S, STALE_AFTER_REFRESHES * (interval_s or 0.0))
+    return WATCHDOG_JS % {"active": "true" if active else "false", "limit_ms": limit_s * 1000}
+
+
 def live_panel() -> None:
     """The watched run, refreshed in place while any run of the lab is queued or training."""
     interval = engine().refresh_interval() if active_runs() else None
+    # In the sidebar: a script takes no room there, and the panel's place stays the same.
+    st.sidebar.html(watchdog_script(interval is not None, interval), unsafe_allow_javascript=True)
     st.fragment(_live_panel_body, run_every=interval)()

@@ -81,6 +81,8 @@ LINK_NOTICES: Slot[list[Any]] = Slot(
 ACTIVE_RUN_ID: Slot[str | None] = Slot("active_run_id", _none)  # the run other pages use
 # run_id -> status when the live panel last looked, to notice a run ending (one app rerun)
 SEEN_STATUS: Slot[dict[str, str]] = Slot("b_seen_status", dict)
+# A run of the lab ended at the live panel's last refresh: the next one reruns the whole page.
+ENDED_RUN: Slot[bool] = Slot("b_ended_run", bool)
 COMPARED_RUNS: Slot[list[str]] = Slot("b_compare_runs", list)  # the multiselect's widget key
 OFFERED_RUNS: Slot[set[str]] = Slot("b_compare_offered", set)  # runs the history has listed
 # run_id -> version last drawn by the live panel, so charts are rebuilt only on a new epoch
