@@ -1129,8 +1129,8 @@ within {STORED_GOAL_S:.0f} s of the first click the server received, and within 
 N x solo time / workers; the class's time <= {TUTORIAL_RATIO_GOAL} x N tutorial-style scripts on
 the same core; the class time shown before Train within {ESTIMATE_GOAL:.0%} of the measured
 one; one student alone: Train -> "Finished" shown <= {SOLO_GOAL_S} s; a late student's home
-page within {LATE_PAGE_GOAL_S:.0f} s; `/_stcore/health` always under {HEALTH_GOAL_S:.0f} s; peak memory of
-server plus workers <= 2.2 GB; {AFTER_GOAL_EXTRA_MB:.0f} MB or less above idle (TensorFlow
+page within {LATE_PAGE_GOAL_S:.0f} s; `/_stcore/health` always under {HEALTH_GOAL_S:.0f} s; peak
+memory of server plus workers <= 2.2 GB; {AFTER_GOAL_EXTRA_MB:.0f} MB or less above idle (TensorFlow
 loaded in the workers) after everyone left; <= {SERVER_CPU_PER_REFRESH_GOAL_MS:.0f} ms of server
 CPU per refresh of a watching student.
 

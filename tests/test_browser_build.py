@@ -59,6 +59,12 @@ def test_preset_train_stop_and_evaluate(page) -> None:
     first = stamp.get_attribute("data-nnlab-refresh")
     expect(stamp).not_to_have_attribute("data-nnlab-refresh", first, timeout=30_000)
     assert page.evaluate("window.nnlabWatch.active") is True
+    # Its nudge is a button nobody sees; pressed, the page runs again and the panel goes on.
+    nudge = page.locator(".st-key-b_live_nudge")
+    expect(nudge).to_be_hidden()
+    page.evaluate("document.querySelector('.st-key-b_live_nudge button').click()")
+    second = stamp.get_attribute("data-nnlab-refresh")
+    expect(stamp).not_to_have_attribute("data-nnlab-refresh", second, timeout=30_000)
     expect(epochs).to_contain_text("10 / 10", timeout=300_000)
     expect(page.get_by_text(re.compile(r"Finished 10 epoch"))).to_be_visible(timeout=60_000)
     wait_for_idle(page)
@@ -135,7 +141,7 @@ def test_train_and_the_live_view_stay_in_sight_on_a_laptop(browser, streamlit_se
         context.close()
 
 
-def test_the_watchdog_reloads_a_page_whose_live_panel_stopped_refreshing(browser) -> None:
+def test_the_watchdog_nudges_a_page_whose_live_panel_stopped_refreshing(browser) -> None:
     from pages.build.live import WATCHDOG_JS
 
     page = browser.new_page()
@@ -143,7 +149,7 @@ def test_the_watchdog_reloads_a_page_whose_live_panel_stopped_refreshing(browser
         page.set_content('<span data-nnlab-refresh="0"></span>')
         # (A function, not an expression: Playwright calls an expression's function value.)
         page.evaluate(
-            "() => { window.nnlabReload = () => { window.reloads = (window.reloads || 0) + 1; }; }"
+            "() => { window.nnlabNudge = () => { window.nudges = (window.nudges || 0) + 1; }; }"
         )
         # A panel that refreshes every 0.5 s keeps the page as it is...
         page.evaluate(
@@ -156,17 +162,18 @@ def test_the_watchdog_reloads_a_page_whose_live_panel_stopped_refreshing(browser
         script = WATCHDOG_JS % {"active": "true", "limit_ms": 2500}
         page.add_script_tag(content=script.removeprefix("<script>").removesuffix("</script>"))
         page.wait_for_function("window.ticks >= 12", timeout=30_000)
-        assert page.evaluate("window.reloads") is None
-        # ... and one that stopped gets a reload once its last refresh is older than the limit.
+        assert page.evaluate("window.nudges") is None
+        # ... and one that stopped gets a nudge (a full run) once its last refresh is older than
+        # the limit.
         page.evaluate("clearInterval(window.ticker)")
-        page.wait_for_function("window.reloads === 1", timeout=30_000)
-        # No run active (the full run re-arms it with active: false): no more reloads.
-        page.evaluate("window.nnlabWatch.active = false; window.reloads = 0;")
+        page.wait_for_function("window.nudges === 1", timeout=30_000)
+        # No run active (the full run re-arms it with active: false): no more nudges.
+        page.evaluate("window.nnlabWatch.active = false; window.nudges = 0;")
         page.evaluate("window.nnlabWatch.limitMs = 100")
         # Four polls a second apart: the watchdog (each second) looked at least three times.
         page.wait_for_function(
             "(window.polls = (window.polls || 0) + 1) > 4", polling=1000, timeout=30_000
         )
-        assert page.evaluate("window.reloads") == 0
+        assert page.evaluate("window.nudges") == 0
     finally:
         page.close()

@@ -33,6 +33,7 @@ LIVE_COLUMN_CSS = """<style>
   max-height: calc(100vh - 4.5rem); overflow-y: auto; overflow-x: hidden; padding-right: 0.25rem;
 }
 .st-key-b_live_metrics [data-testid="stMetricValue"] { font-size: 1.75rem; }
+.st-key-b_live_nudge { display: none; }
 @media (max-width: 640px) {
   [data-testid="stLayoutWrapper"]:has(> .st-key-b_live_column) { position: static; }
   .st-key-b_live_column { max-height: none; overflow: visible; }

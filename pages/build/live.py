@@ -238,25 +238,31 @@ def _live_panel_body() -> None:
 
 
 # A safety net under the panel's timer, in the browser: while a run is active, a page whose panel
-# has not refreshed for this long reloads itself (the lab is in the address, so it shows the run
-# again). Streamlit keeps the timer in the browser and the fragment in the server's session; a
-# race between them (see pages.common.ui.notice_slot for the one found) leaves a page showing
-# "Waiting for a free slot" after its run ended. The panel stamps each refresh into the page.
-STALE_AFTER_REFRESHES = 8
-STALE_AFTER_MIN_S = 20.0
+# has not refreshed for this long presses a hidden button, and the page's full run starts the
+# panel's timer again. Streamlit keeps the timer in the browser and the fragment in the server's
+# session; a race between them (see pages.common.ui.notice_slot for the one found) left a page on
+# "Waiting for a free slot" after its run ended. Not a reload: a page short of CPU (thirty
+# browsers on one core in bench_classroom.py) also misses refreshes, and a reload costs it more.
+# Time the page itself did not run (its own 1 s check came late) does not count.
+STALE_AFTER_REFRESHES = 10
+STALE_AFTER_MIN_S = 30.0
 WATCHDOG_JS = """<script>
 (() => {
   window.nnlabWatch = {active: %(active)s, limitMs: %(limit_ms)d};
   if (window.nnlabWatchdog) return;
-  let last = null, since = Date.now();
+  let last = null, stale = 0, checked = Date.now();
+  const nudge = () => {
+    const button = document.querySelector(".st-key-b_live_nudge button");
+    if (button) button.click(); else window.location.reload();
+  };
   window.nnlabWatchdog = setInterval(() => {
+    const now = Date.now(), late = now - checked > 3000;
+    checked = now;
     const stamp = document.querySelector("[data-nnlab-refresh]");
     const value = stamp ? stamp.getAttribute("data-nnlab-refresh") : null;
-    if (value !== last || !window.nnlabWatch.active) { last = value; since = Date.now(); return; }
-    if (Date.now() - since > window.nnlabWatch.limitMs) {
-      since = Date.now();
-      (window.nnlabReload || (() => window.location.reload()))();
-    }
+    if (value !== last || !window.nnlabWatch.active) { last = value; stale = 0; return; }
+    if (!late) stale += 1000;
+    if (stale > window.nnlabWatch.limitMs) { stale = 0; (window.nnlabNudge || nudge)(); }
   }, 1000);
 })();
 </script>"""
@@ -273,4 +279,5 @@ def live_panel() -> None:
     interval = engine().refresh_interval() if active_runs() else None
     # In the sidebar: a script takes no room there, and the panel's place stays the same.
     st.sidebar.html(watchdog_script(interval is not None, interval), unsafe_allow_javascript=True)
+    st.button("↻", key="b_live_nudge")  # hidden (LIVE_COLUMN_CSS): the watchdog presses it
     st.fragment(_live_panel_body, run_every=interval)()
