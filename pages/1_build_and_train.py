@@ -38,7 +38,7 @@ from pages.classroom.membership import (
 )
 from pages.classroom.share import code_export, glossary, share_controls
 from pages.common import state
-from pages.common.estimates import memory_message, run_estimate
+from pages.common.estimates import fits_memory, run_estimate
 from pages.common.lab import store_notices
 from pages.common.ui import lang, preset_title, t
 
@@ -99,16 +99,14 @@ with live_column, st.container(key="b_live_column"):
     st.html(LIVE_COLUMN_CSS)
     if spec_error is not None:
         st.error(t("build.invalid", error=spec_error), icon=":material/error:")
-    too_big = memory_message(spec) if spec is not None else None  # the preview still shows it
-    if too_big is not None:
-        st.error(too_big, icon=":material/memory:")
+    fits = spec is None or fits_memory(spec)  # too big: says what to lower; the preview stays
     start_allowed = can_start_run()
     train_clicked = st.button(
         t("build.train"),
         type="primary",
         icon=":material/play_arrow:",
         key="b_train",
-        disabled=spec is None or too_big is not None or not start_allowed,
+        disabled=spec is None or not fits or not start_allowed,
         width="stretch",
     )
     if not start_allowed:
@@ -117,7 +115,7 @@ with live_column, st.container(key="b_live_column"):
         membership = state.MEMBERSHIP.peek()
         students = class_size(membership.info.class_id) if membership else 1
         run_estimate(spec, students)
-    if train_clicked and spec is not None and too_big is None and start_allowed:
+    if train_clicked and spec is not None and fits and start_allowed:
         start_run(spec, preset_key)
     live_panel()
     if spec is not None:

@@ -33,7 +33,7 @@ from pages.classroom.teacher import (
     teacher_link_card,
 )
 from pages.common import navigation, state
-from pages.common.estimates import class_estimate_choice, memory_message
+from pages.common.estimates import class_estimate_choice, fits_memory
 from pages.common.lab import class_store
 from pages.common.models import lab_runs
 from pages.common.ui import lang, t
@@ -159,15 +159,13 @@ def create_class_form() -> None:
     )
     # The class's time on this server for a full class, with a smaller run offered when long.
     spec = class_estimate_choice(chosen.spec, int(capacity), key="class_fit")
-    too_big = memory_message(spec)  # every student's run would be refused
-    if too_big is not None:
-        st.error(too_big, icon=":material/memory:")
+    fits = fits_memory(spec)  # else every student's run would be refused
     if st.button(
         t("teach.create"),
         icon=":material/group_add:",
         type="primary",
         key="class_go",
-        disabled=too_big is not None,
+        disabled=not fits,
     ):
         try:
             _info, key = class_store().create_class(

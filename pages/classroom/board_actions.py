@@ -11,7 +11,7 @@ from nnlab.classroom.service import drawing_summary
 from nnlab.store.classes import ClassInfo
 from pages.classroom.membership import class_size
 from pages.classroom.teacher import join_card, locks_caption, settings_widgets
-from pages.common.estimates import class_estimate_choice, memory_message
+from pages.common.estimates import class_estimate_choice, fits_memory
 from pages.common.lab import class_store
 from pages.common.ui import lang, t
 
@@ -29,15 +29,13 @@ def push_step_tab(info: ClassInfo, key: str) -> None:
     )
     st.caption(locks_caption(chosen))
     spec = class_estimate_choice(chosen.spec, class_size(info.class_id), key="board_fit")
-    too_big = memory_message(spec)  # every student's run would be refused
-    if too_big is not None:
-        st.error(too_big, icon=":material/memory:")
+    fits = fits_memory(spec)  # else every student's run would be refused
     if st.button(
         t("board.push"),
         icon=":material/campaign:",
         type="primary",
         key="board_push",
-        disabled=too_big is not None,
+        disabled=not fits,
     ):
         try:
             pushed = class_store().push_step(

@@ -50,6 +50,14 @@ def memory_message(spec: RunSpec) -> str | None:
     return None
 
 
+def fits_memory(spec: RunSpec) -> bool:
+    """Whether a run of `spec` fits a run's memory here; if not, the message says what to lower."""
+    too_big = memory_message(spec)
+    if too_big is not None:
+        st.error(too_big, icon=":material/memory:")
+    return too_big is None
+
+
 def estimate(spec: RunSpec, students: int = 1) -> ClassEstimate:
     """One run of `spec` alone here, and `students` of them on this server's workers."""
     return class_estimate(spec, engine().run_cost(spec), students, engine().workers())
