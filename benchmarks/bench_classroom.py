@@ -306,7 +306,7 @@ class Student:
     finished_s: float = float("nan")
     outcome: str = "not started"
     notes: list[str] = field(default_factory=list)
-    loads: int = 0  # page loads after the click: the live panel's watchdog reloading a page
+    loads: int = 0  # page loads after the click (none expected: the watchdog only nudges)
 
 
 def child_pids(parent: int) -> set[int]:
@@ -905,7 +905,7 @@ def table_rows(results: list[dict]) -> list[list[str]]:
             lambda r: f"{r['pages_reloaded']} / {r['pages_not_opened']}",
         ),
         row(
-            "pages the live panel's watchdog reloaded (a panel that stopped refreshing)",
+            "pages that reloaded after the click (the panel's watchdog nudges, never reloads)",
             lambda r: str(sum(s.get("loads", 0) for s in r["per_student"])),
             "0",
         ),

@@ -105,12 +105,18 @@ def class_estimate(
 
 
 def fitting_changes(
-    spec: RunSpec, cost: RunCost, students: int, workers: int, budget_s: float = CLASS_BUDGET_S
+    spec: RunSpec,
+    cost: RunCost,
+    students: int,
+    workers: int,
+    budget_s: float = CLASS_BUDGET_S,
+    train_images: int | None = None,
 ) -> dict[str, int]:
     """Smaller settings that fit the class in `budget_s`: fewer epochs, or fewer training images.
 
     Each is a change on its own (the other setting kept); missing when even its smallest value
-    does not fit (then the architecture itself is too big for this class here).
+    does not fit (then the architecture itself is too big for this class here). train_images:
+    the images the run draws from here (as class_estimate takes it).
     """
     from nnlab.core.shapes import MIN_TRAIN_SIZE
 
@@ -119,7 +125,7 @@ def fitting_changes(
     if per_run_s <= 0 or cost.seconds_per_image <= 0:
         return {}
     changes: dict[str, int] = {}
-    epochs = int(per_run_s / (epoch_images(spec) * cost.seconds_per_image))
+    epochs = int(per_run_s / (epoch_images(spec, train_images) * cost.seconds_per_image))
     if 1 <= epochs < spec.epochs:
         changes["epochs"] = epochs
     # An epoch's images are linear in the training-set size: slope x size + the test set's share.
@@ -127,7 +133,7 @@ def fitting_changes(
     offset = epoch_images(spec, 1000) - 1000 * slope
     images = (per_run_s / (spec.epochs * cost.seconds_per_image) - offset) / slope
     images = int(images // 100 * 100)
-    if MIN_TRAIN_SIZE <= images < (spec.train_size or FULL_TRAIN_IMAGES):
+    if MIN_TRAIN_SIZE <= images < (train_images or spec.train_size or FULL_TRAIN_IMAGES):
         changes["train_size"] = images
     return changes
 

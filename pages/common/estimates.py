@@ -14,6 +14,7 @@ import streamlit as st
 from nnlab.core.costs import ClassEstimate, class_estimate, fitting_changes
 from nnlab.core.memory import check_memory
 from nnlab.core.spec import RunSpec, SpecError
+from nnlab.data.datasets import load_dataset
 from pages.common.lab import engine
 from pages.common.ui import lang, t
 
@@ -58,9 +59,20 @@ def fits_memory(spec: RunSpec) -> bool:
     return too_big is None
 
 
+def _train_images(spec: RunSpec) -> int | None:
+    """The images a run of `spec` draws its training set from here: the data set on this server
+    may be the bundled sample, not the full set the spec's "all" would mean elsewhere."""
+    try:
+        available = load_dataset(spec.dataset).num_train
+    except Exception:  # no data set here: Train says so; the estimate assumes the full set
+        return None
+    return min(spec.train_size or available, available)
+
+
 def estimate(spec: RunSpec, students: int = 1) -> ClassEstimate:
     """One run of `spec` alone here, and `students` of them on this server's workers."""
-    return class_estimate(spec, engine().run_cost(spec), students, engine().workers())
+    cost, workers = engine().run_cost(spec), engine().workers()
+    return class_estimate(spec, cost, students, workers, _train_images(spec))
 
 
 def run_estimate(spec: RunSpec, students: int = 1) -> None:
@@ -81,7 +93,13 @@ def class_estimate_choice(spec: RunSpec, students: int, key: str) -> RunSpec:
         t("estimate.too_long", time=rough_time(expected.class_s)) + " " + estimate_text(expected),
         icon=":material/schedule:",
     )
-    changes = fitting_changes(spec, engine().run_cost(spec), students, engine().workers())
+    changes = fitting_changes(
+        spec,
+        engine().run_cost(spec),
+        students,
+        engine().workers(),
+        train_images=_train_images(spec),
+    )
     if not changes:
         st.caption(t("estimate.fit_none"))
         return spec
