@@ -14,7 +14,7 @@ import streamlit as st
 from nnlab.core.costs import ClassEstimate, class_estimate, fitting_changes
 from nnlab.core.memory import check_memory
 from nnlab.core.spec import RunSpec, SpecError
-from nnlab.data.datasets import load_dataset
+from nnlab.data.datasets import loaded_dataset
 from pages.common.lab import engine
 from pages.common.ui import lang, t
 
@@ -62,11 +62,10 @@ def fits_memory(spec: RunSpec) -> bool:
 def _train_images(spec: RunSpec) -> int | None:
     """The images a run of `spec` draws its training set from here: the data set on this server
     may be the bundled sample, not the full set the spec's "all" would mean elsewhere."""
-    try:
-        available = load_dataset(spec.dataset).num_train
-    except Exception:  # no data set here: Train says so; the estimate assumes the full set
+    dataset = loaded_dataset(spec.dataset)  # never a load (a download) for an estimate
+    if dataset is None:  # not loaded yet (the page shows it first) or missing: the full set
         return None
-    return min(spec.train_size or available, available)
+    return min(spec.train_size or dataset.num_train, dataset.num_train)
 
 
 def estimate(spec: RunSpec, students: int = 1) -> ClassEstimate:
