@@ -126,6 +126,29 @@ def test_cpu_budget_reads_cgroup_files(tmp_path: Path, monkeypatch: pytest.Monke
     assert worker_count(v2) == 2
 
 
+def test_container_memory_reads_the_setting_then_cgroup_files_then_ram(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nnlab.engine.pool import _meminfo_mb, container_memory_mb
+
+    ram = _meminfo_mb()
+    assert ram and ram > 256
+    v2 = tmp_path / "v2"
+    v2.mkdir()
+    (v2 / "memory.max").write_text(f"{2700 * 2**20}\n")  # a Cloud container
+    assert container_memory_mb(v2) == 2700
+    (v2 / "memory.max").write_text("max\n")
+    assert container_memory_mb(v2) == ram
+    v1 = tmp_path / "v1"
+    (v1 / "memory").mkdir(parents=True)
+    (v1 / "memory" / "memory.limit_in_bytes").write_text("9223372036854771712\n")  # no limit
+    assert container_memory_mb(v1) == ram
+    monkeypatch.setenv("NNLAB_MEMORY_MB", "1500")
+    assert container_memory_mb(v1) == 1500
+    monkeypatch.setenv("NNLAB_MEMORY_MB", "a lot")
+    assert container_memory_mb(v1) == ram  # a typo falls back
+
+
 def test_workload_grows_with_images_epochs_and_layers() -> None:
     small = tiny_spec()
     assert run_workload(small.replace(epochs=4)) == 2 * run_workload(small)
