@@ -62,6 +62,16 @@ def _banner(student):
     return student.locator(".st-key-class_banner")
 
 
+def _epochs(student):
+    """The Epochs field, once the page's run has replaced its stale copy (a rerun that moves the
+    settings shows the old ones beside the new ones until it ends)."""
+    from playwright.sync_api import expect
+
+    field = student.get_by_label("Epochs", exact=True)
+    expect(field).to_have_count(1, timeout=60_000)
+    return field
+
+
 def _join_on_build(student, name: str) -> None:
     from playwright.sync_api import expect
 
@@ -119,14 +129,14 @@ def test_a_class_joins_trains_follows_a_step_and_shares_its_handwriting(
     ben.get_by_role("textbox", name="Class code").fill(info.join_code.lower())
     _join_on_build(ben, "Ben")
     for student in (ana, ben):
-        expect(student.get_by_label("Epochs", exact=True)).to_be_disabled()
-        expect(student.get_by_label("Epochs", exact=True)).to_have_value("1")
+        expect(_epochs(student)).to_be_disabled()
+        expect(_epochs(student)).to_have_value("1")
     screenshot(ana, "class_mode_member_build")
 
     # A preset click changes the free settings only; both train the class's locked values.
     ana.get_by_role("button", name=re.compile(r"^000 · MNIST 784-15-10")).click()
     wait_for_idle(ana)
-    expect(ana.get_by_label("Epochs", exact=True)).to_have_value("1")
+    expect(_epochs(ana)).to_have_value("1")
     optimizer = ana.get_by_test_id("stSelectbox").filter(has_text="Optimizer")
     # As with the Train button below: until the rerun ends the old selectbox may stand beside
     # the new one.
@@ -157,7 +167,7 @@ def test_a_class_joins_trains_follows_a_step_and_shares_its_handwriting(
     classes.push_step(key, CLASS_SPEC.replace(epochs=2))
     for student in (ana, ben):
         expect(_banner(student)).to_contain_text("step 2", timeout=60_000)
-        expect(student.get_by_label("Epochs", exact=True)).to_have_value("2")
+        expect(_epochs(student)).to_have_value("2")
     assert {member.step_seen for member in classes.members(info.class_id)} == {2}
 
     # A URL edit that drops the lab, the locks and changes a locked setting frees nothing: the
@@ -165,8 +175,8 @@ def test_a_class_joins_trains_follows_a_step_and_shares_its_handwriting(
     ben.goto(f"{streamlit_server}/build_and_train?lang=en&ep=9&bs=10&lock=&hide=")
     wait_for_idle(ben)
     expect(_banner(ben)).to_contain_text("step 2")
-    expect(ben.get_by_label("Epochs", exact=True)).to_have_value("2")
-    expect(ben.get_by_label("Epochs", exact=True)).to_be_disabled()
+    expect(_epochs(ben)).to_have_value("2")
+    expect(_epochs(ben)).to_be_disabled()
     expect(ben.get_by_label("Batch size", exact=True)).to_have_value("50")
 
     # Ana adds a drawing of a 1 to the class set from the Draw page.
