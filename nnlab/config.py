@@ -54,8 +54,9 @@ SETTINGS: tuple[Setting, ...] = (
             "where the SQLite store lives; unset: the user's data folder"),
     Setting("NNLAB_DATABASE_URL", "database_url", str, "a database URL", None, None,
             "a PostgreSQL URL for the store instead of SQLite"),
-    Setting("NNLAB_WORKERS", "workers", int, "a whole number of worker processes", None, 1,
-            "training worker processes; unset: the CPUs the container may use"),
+    Setting("NNLAB_WORKERS", "workers", int, "a whole number of worker processes", None, 0,
+            "training worker processes; unset: the CPUs the container may use; 0 with "
+            "PostgreSQL: this server trains nothing, training machines do"),
     Setting("NNLAB_ABANDON_S", "abandon_s", float, "a number of seconds", 120.0, 1.0,
             "a queued run whose lab shows no page this long is cancelled"),
     Setting("NNLAB_WORKER_IDLE_S", "worker_idle_s", float, "a number of seconds", 60.0, 1.0,

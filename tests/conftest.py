@@ -125,13 +125,13 @@ SESSION_WORKER_IDLE_S = 3600
 
 @pytest.fixture
 def fake_engine(monkeypatch: pytest.MonkeyPatch):
-    """An in-memory engine as `nnlab.engine.engine.get_engine()` (what pages use) for this test."""
+    """An in-memory engine as `nnlab.engine.factory.get_engine()` (what pages use) for this test."""
     from fake_engine import FakeEngine
 
-    import nnlab.engine.engine
+    import nnlab.engine.factory
 
     fake = FakeEngine()
-    monkeypatch.setattr(nnlab.engine.engine, "_ENGINE", fake)
+    monkeypatch.setattr(nnlab.engine.factory, "_ENGINE", fake)
     return fake
 
 
@@ -155,7 +155,7 @@ def session_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]
     inherits them. Tests share it by using fresh lab ids; `real_engine` checks each test leaves
     it idle.
     """
-    from nnlab.engine.engine import get_engine, reset_engine
+    from nnlab.engine.factory import get_engine, reset_engine
 
     reset_engine()
     patch = pytest.MonkeyPatch()
@@ -175,11 +175,11 @@ def session_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]
 @pytest.fixture
 def real_engine(session_engine, request: pytest.FixtureRequest) -> Iterator[object]:
     """The session's real engine for one test, which must leave no run training or queued."""
-    import nnlab.engine.engine
+    import nnlab.engine.factory
 
     # A fake engine installed by an earlier test is gone (monkeypatch undid it); the pages must
     # get this one.
-    assert nnlab.engine.engine.get_engine() is session_engine, "the process-wide engine changed"
+    assert nnlab.engine.factory.get_engine() is session_engine, "the process-wide engine changed"
     yield session_engine
     deadline = time.monotonic() + 120
     while session_engine.load() != (0, 0):

@@ -39,6 +39,7 @@ from nnlab.engine.records import new_record, starting_progress
 from nnlab.inspection.layers import NetLayer
 from nnlab.inspection.network import Network, images_digest
 from nnlab.inspection.network_files import LoadedNetwork
+from nnlab.store.queue_tables import MachineRow
 
 REFERENCE_IMAGES = 100  # as many test images as the worker keeps Keras' outputs for
 
@@ -313,6 +314,13 @@ class FakeEngine:
     def workers(self) -> int:
         """One pretend worker."""
         return 1
+
+    def machines(self) -> list[MachineRow]:
+        """One pretend machine (a test may set `machine_rows` to show more)."""
+        rows = getattr(self, "machine_rows", None)
+        if rows is not None:
+            return list(rows)
+        return [MachineRow("fake", "this server", 0, 1, self.load()[0], 0.0, 0.0)]
 
     def run_cost(self, spec: RunSpec) -> RunCost:
         """A test's `cost` when it set one, else the spec's arithmetic (nothing is measured)."""

@@ -13,12 +13,13 @@ import pytest
 from fake_engine import FakeEngine
 
 from nnlab.engine import Engine, TrainingEngine
+from nnlab.engine.queue_engine import QueueEngine
 from nnlab.store.contract import RunStore
 
 # What only tests call on the fake (they put runs in and move them along).
 FAKE_TEST_HOOKS = {"add_run", "update"}
 # What the real engine offers beyond pages: tests, benchmarks and the session fixture use these.
-ENGINE_EXTRAS = {"warm_up", "worker_pids", "worker_pid", "store_error"}
+ENGINE_EXTRAS = {"warm_up", "worker_pids", "worker_pid", "store_error", "adopt", "flush_store"}
 
 
 def _protocol_methods() -> dict[str, inspect.Signature]:
@@ -37,7 +38,9 @@ def _public_methods(cls: type) -> set[str]:
     }
 
 
-@pytest.mark.parametrize("implementation", [Engine, FakeEngine], ids=["Engine", "FakeEngine"])
+@pytest.mark.parametrize(
+    "implementation", [Engine, QueueEngine, FakeEngine], ids=["Engine", "QueueEngine", "FakeEngine"]
+)
 def test_every_protocol_method_has_the_protocols_signature(implementation: type) -> None:
     mismatches = []
     for name, expected in _protocol_methods().items():
@@ -54,19 +57,22 @@ def test_the_fake_offers_pages_nothing_the_protocol_lacks() -> None:
     assert not extra, f"FakeEngine methods pages could call that TrainingEngine lacks: {extra}"
 
 
-def test_the_real_engine_offers_only_the_protocol_and_known_extras() -> None:
+@pytest.mark.parametrize("implementation", [Engine, QueueEngine], ids=["Engine", "QueueEngine"])
+def test_the_real_engines_offer_only_the_protocol_and_known_extras(implementation: type) -> None:
     # A property may hold an attribute the protocol declares (run_memory_mb).
     declared = set(_protocol_methods()) | set(TrainingEngine.__annotations__)
-    extra = _public_methods(Engine) - declared - ENGINE_EXTRAS
-    assert not extra, f"Engine methods beyond TrainingEngine, not listed as extras: {extra}"
+    extra = _public_methods(implementation) - declared - ENGINE_EXTRAS
+    assert not extra, f"{implementation.__name__} methods beyond TrainingEngine: {extra}"
 
 
 def test_both_have_the_protocols_attributes() -> None:
     fake = FakeEngine()
     for name in TrainingEngine.__annotations__:
         assert hasattr(fake, name), f"FakeEngine has no {name}"
-    for name in ("store_warning", "max_active_per_lab"):
-        assert name in inspect.getsource(Engine.__init__), f"Engine sets no {name}"
+    for engine_class in (Engine, QueueEngine):
+        for name in ("store_warning", "max_active_per_lab"):
+            source = inspect.getsource(engine_class.__init__)
+            assert name in source, f"{engine_class.__name__} sets no {name}"
     assert isinstance(fake, TrainingEngine)
 
 

@@ -145,6 +145,7 @@ class RunRecord:
     stopped_early: bool = False
     epochs_done: int = 0
     has_model: bool = False
+    machine: str | None = None  # the training machine that took it (a name or host name)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", RunStatus.parse(self.status))

@@ -7,6 +7,7 @@ call: `TrainingEngine`), engine (the facade) and worker (the process side).
 """
 
 from nnlab.engine.contract import TrainingEngine
-from nnlab.engine.engine import Engine, LabBusy, get_engine, reset_engine
+from nnlab.engine.engine import Engine, LabBusy
+from nnlab.engine.factory import get_engine, reset_engine
 
 __all__ = ["Engine", "LabBusy", "TrainingEngine", "get_engine", "reset_engine"]

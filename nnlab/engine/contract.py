@@ -14,6 +14,7 @@ from nnlab.core.spec import RunSpec
 from nnlab.inspection.network import Network
 from nnlab.inspection.network_files import LoadedNetwork
 from nnlab.store.contract import RunStore
+from nnlab.store.queue_tables import MachineRow
 
 
 @runtime_checkable
@@ -110,6 +111,10 @@ class TrainingEngine(Protocol):
 
     def workers(self) -> int:
         """How many worker processes this engine runs at most."""
+        ...
+
+    def machines(self) -> list[MachineRow]:
+        """The machines that train runs now, with their workers (one: this server's own)."""
         ...
 
     def shutdown(self, timeout_s: float = 10.0) -> None:

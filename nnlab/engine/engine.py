@@ -3,8 +3,8 @@
 The app process never imports TensorFlow (Streamlit clears Keras' session and collects garbage
 after every script run while keras is imported, which starves training). Runs train in worker
 processes (`nnlab.engine.worker`, started by `nnlab.engine.pool`); the engine keeps the queue,
-reads the workers' events (`nnlab.engine.protocol`) on a background thread and writes them to the
-store from another (`nnlab.engine.writer`).
+reads the workers' events (`nnlab.engine.protocol`) on a thread and writes them to the store from
+another (`nnlab.engine.writer`). A machine of the job queue (nnlab.engine.machine) runs one too.
 
 - Fair queue (`nnlab.engine.queue`): the next run goes to the lab with the fewest runs training,
   then the lab served longest ago, then the oldest run. Queued runs of a lab nobody has watched
@@ -12,8 +12,7 @@ store from another (`nnlab.engine.writer`).
 - Reading is cheap: `live` and `lab_runs` return frozen snapshots kept in memory and rebuilt
   only when an event arrives, so a page refresh never queries the database for active runs.
 - A store that fails (disk full, database gone) does not stop training: the state stays in
-  memory and `store_error` says what went wrong.
-"""
+  memory and `store_error` says what went wrong."""
 
 from __future__ import annotations
 
@@ -21,15 +20,18 @@ import atexit
 import contextlib
 import dataclasses
 import math
+import os
+import socket
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 from nnlab import config
 from nnlab.core.costs import RunCost
 from nnlab.core.memory import check_memory
-from nnlab.core.runs import LiveRun, RunStatus, refresh_interval
+from nnlab.core.runs import EpochRow, LiveRun, RunRecord, RunStatus, refresh_interval
 from nnlab.core.spec import RunSpec
 from nnlab.engine.events import EventHandler
 from nnlab.engine.memory_guard import MemoryGuard
@@ -44,13 +46,14 @@ from nnlab.engine.protocol import (
     TrainOptions,
 )
 from nnlab.engine.reasons import ABANDONED, SERVER_RESTARTED
-from nnlab.engine.records import RunState, Task, new_record, starting_progress
+from nnlab.engine.records import LabBusy, RunState, Task, new_record, starting_progress
 from nnlab.engine.run_queue import RunQueue
 from nnlab.engine.run_table import RunTable
 from nnlab.engine.writer import AddRun, FailInterrupted, StoreWriter, TouchLab, TouchRuns, UpdateRun
 from nnlab.inspection.network import Network
 from nnlab.inspection.network_files import LoadedNetwork
 from nnlab.store.contract import RunStore
+from nnlab.store.queue_tables import MachineRow
 
 WATCH_WINDOW_S = 10.0  # a lab whose page rendered this recently is watching
 KEPT_NETWORKS = 16  # NumPy networks kept in memory for the pages that draw and look inside
@@ -61,10 +64,6 @@ TOUCH_WRITE_INTERVAL_S = 60.0  # how often a lab's "last seen" is written to the
 HEARTBEAT_S = 30.0  # or this server after a crash) fails runs nobody marked for STALE_AFTER_S.
 STALE_AFTER_S = 120.0
 LOAD_TIMEOUT_S = 300.0
-
-
-class LabBusy(ValueError):  # noqa: N818  (the contract names it)
-    """A lab already has as many active runs as it may have."""
 
 
 class Engine:
@@ -81,8 +80,12 @@ class Engine:
         worker_memory_mb: float = 1500.0,
         prestart_workers: int = 1,
         tick_s: float = 0.25,
+        machine_name: str | None = None,
+        housekeeping: bool = True,
     ) -> None:
+        # machine_name: stored with each run; housekeeping False (a machine of the job queue):
         settings = config.current()
+        self.machine_name = machine_name or socket.gethostname()
         self.store = store
         # Why the configured store could not be used (get_engine sets it; config's own: pages).
         self.store_warning: str | None = None
@@ -122,14 +125,17 @@ class Engine:
         # In SQLite every active run belongs to a process that is gone; a shared database may
         # hold a replica's live runs, so there only stale ones are failed.
         self._stale_after_s = STALE_AFTER_S if store.backend != "sqlite" else 0.0
+        if not housekeeping:  # leaves stale runs, old labs and classes to the app
+            self._stale_after_s = 0.0
         self._next_heartbeat = time.monotonic() + HEARTBEAT_S
         stale_after_s = self._stale_after_s
-        self._writer.call(
-            lambda s: s.fail_interrupted(SERVER_RESTARTED, older_than_s=stale_after_s)
-        )
-        # Labs unseen past the age limit go with their runs and models; expired classes too.
-        self._writer.call(lambda s: s.delete_old_labs(settings.lab_max_age_days))
-        self._writer.call(lambda s: s.expire_classes())
+        if housekeeping:
+            self._writer.call(
+                lambda s: s.fail_interrupted(SERVER_RESTARTED, older_than_s=stale_after_s)
+            )
+            # Labs unseen past the age limit go with their runs and models; expired classes too.
+            self._writer.call(lambda s: s.delete_old_labs(settings.lab_max_age_days))
+            self._writer.call(lambda s: s.expire_classes())
         self._reader = threading.Thread(target=self._read_loop, name="nnlab-reader", daemon=True)
         self._dispatcher = threading.Thread(
             target=self._dispatch_loop, name="nnlab-dispatcher", daemon=True
@@ -197,6 +203,25 @@ class Engine:
             self._queue.update()
             self._wake.notify_all()
         return run.run_id
+
+    def adopt(self, record: RunRecord, history: Sequence[EpochRow], options: TrainOptions) -> None:
+        """Train a run already stored as queued (a job the queue handed this training machine)."""
+        check_memory(record.spec, self.run_memory_mb)  # this machine's share, before building
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("The training engine has shut down.")
+            self._sequence += 1
+            progress = starting_progress(record.spec, len(history))
+            run = RunState(record, self._sequence, progress, list(history), train_options=options)
+            self._table.add(run)
+            self._table.changed(run)
+            self._queue.append(run)
+            self._queue.update()
+            self._wake.notify_all()
+
+    def flush_store(self, timeout_s: float = 60.0) -> bool:
+        """Wait until every store write queued so far has landed; False past the timeout."""
+        return self._writer.flush(timeout_s)
 
     def stop(self, run_id: str) -> None:
         """End a run after its current batch, keeping its weights; a queued run leaves the queue."""
@@ -401,6 +426,11 @@ class Engine:
         """How many worker processes this engine runs at most."""
         return self._pool.wanted
 
+    def machines(self) -> list[MachineRow]:
+        """The machines that train runs: this server, with its worker processes."""
+        busy, pid = self.load()[0], os.getpid()
+        return [MachineRow("local", self.machine_name, pid, self.workers(), busy, 0, time.time())]
+
     def warm_up(self) -> None:
         """Start every worker now rather than when runs first wait for one."""
         with self._lock:
@@ -519,6 +549,7 @@ class Engine:
         run.worker = worker
         run.worker_pid = worker.process.pid
         run.worker_name = worker.name
+        run.update(machine=self.machine_name)
         run.warm = worker.note_trained(run.spec.step_key())
         worker.job = run
         run.queue_position, run.wait_estimate_s = 0, 0.0  # on its way: Started comes next
@@ -567,34 +598,3 @@ class Engine:
                 if self._events.worker_exited(worker):
                     # Keep a warm worker ready; the dispatcher starts more when work waits.
                     self._start_worker()
-
-
-# --- the process-wide engine -----------------------------------------------------------------
-
-_ENGINE: Engine | None = None
-_ENGINE_LOCK = threading.Lock()
-
-
-def get_engine(database_url: str | None = None) -> Engine:
-    """The engine of this process, created on first use with the configured store."""
-    global _ENGINE
-    with _ENGINE_LOCK:
-        if _ENGINE is None:
-            from nnlab.store.store import open_store
-
-            store, warning = open_store(database_url)
-            engine = Engine(store)
-            engine.store_warning = warning
-            _ENGINE = engine
-        return _ENGINE
-
-
-def reset_engine() -> None:
-    """Shut the process-wide engine down and forget it (for tests)."""
-    global _ENGINE
-    with _ENGINE_LOCK:
-        engine, _ENGINE = _ENGINE, None
-    if engine is not None:
-        engine.shutdown()
-        with contextlib.suppress(Exception):
-            engine.store.close()

@@ -107,6 +107,7 @@ class EventHandler:
                 "started_at": record.started_at,
                 "train_images": record.train_images,
                 "validation_images": record.validation_images,
+                "machine": record.machine,
             }
             self._writer.put(UpdateRun(run.run_id, changes))
             self._queue.update()

@@ -18,3 +18,18 @@ MEMORY_EXCEEDED = (
     "server), so it was stopped to keep the server and the other runs going. Use a smaller batch "
     "size or fewer units or filters."
 )
+MACHINE_LOST = (
+    "The training machine {machine} stopped answering (no heartbeat for {seconds:.0f} s) while "
+    "this run trained there. Your other runs are safe; press Train to try again."
+)
+UNREADABLE_SPEC = (
+    "The training machine could not read this run's settings (it may run an older NN Lab); "
+    "update NN Lab there, then press Train again."
+)
+QUEUE_LOST = (
+    "This run's place in the job queue was lost (the queue was emptied); press Train again."
+)
+NO_MACHINE = (
+    "No training machine is connected to the job queue, so nothing can train or load a model "
+    "now. Start one (README: Add a training machine), or ask your teacher."
+)

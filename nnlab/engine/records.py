@@ -28,6 +28,10 @@ from nnlab.core.spec import RunSpec
 from nnlab.engine.protocol import RunEnded, Started, TaskJob, TrainOptions
 
 
+class LabBusy(ValueError):  # noqa: N818  (the contract names it)
+    """A lab already has as many active runs as it may have."""
+
+
 def new_run_id() -> str:
     """A fresh run id (12 hex characters)."""
     return uuid.uuid4().hex[:12]

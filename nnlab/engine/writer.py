@@ -146,6 +146,17 @@ class FailInterrupted:
         store.fail_interrupted(self.reason, older_than_s=self.older_than_s)
 
 
+@dataclass(frozen=True)
+class _Nothing:
+    """A write that writes nothing: `flush` waits for it to come out of the queue."""
+
+    def apply(self, store: RunStore) -> None:
+        """Nothing to write."""
+
+
+_NOTHING = _Nothing()
+
+
 class StoreWriter:
     """The engine's store calls: reads at once, writes queued for one thread."""
 
@@ -174,6 +185,12 @@ class StoreWriter:
         except Exception as error:  # StoreError or a driver error: training must go on
             self._failed(error, "store call failed")
             return None
+
+    def flush(self, timeout_s: float) -> bool:
+        """Wait until every write queued before this call was made (or dropped)."""
+        done = threading.Event()
+        self._writes.put((_NOTHING, done.set))
+        return done.wait(timeout_s)
 
     def close(self, timeout_s: float) -> None:
         """Write what is queued, then end the thread."""

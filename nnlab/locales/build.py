@@ -327,6 +327,7 @@ TEXTS = {
         "Stopping after the current batch…",
         "현재 배치를 마치고 멈추는 중…",
     ),
+    "build.trains_on": ("Training on {machine}.", "{machine}에서 학습 중입니다."),
     "build.preparing": (
         "Preparing: loading the data and TensorFlow (a few seconds the first time)…",
         "준비 중: 데이터와 텐서플로를 불러오고 있습니다(처음에는 몇 초 걸립니다)…",

@@ -188,6 +188,15 @@ TEXTS = {
     "board.student": ("Student", "학생"),
     "board.run": ("Run", "실행"),
     "board.status": ("Status", "상태"),
+    "board.machine": ("Machine", "컴퓨터"),
+    "board.machines": (
+        "Training on {workers} worker(s) on {machines} machine(s): {names}.",
+        "컴퓨터 {machines}대의 워커 {workers}개가 학습 중입니다: {names}.",
+    ),
+    "board.no_machines": (
+        "No training machine is connected: queued runs wait until one joins.",
+        "연결된 학습용 컴퓨터가 없습니다. 컴퓨터가 연결될 때까지 실행이 대기합니다.",
+    ),
     "board.current_accuracy": ("Accuracy now", "현재 정확도"),
     "board.test_accuracy": ("Test accuracy", "테스트 정확도"),
     "board.rank": ("#", "순위"),

@@ -20,15 +20,18 @@ from nnlab.store.schema import (
     classes_table,
     epochs_table,
     labs_table,
+    machines_table,
     meta_table,
     metadata,
     models_table,
+    run_controls_table,
     runs_table,
+    tasks_table,
 )
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Lets several replicas on one PostgreSQL database migrate one at a time ("nnlab" in ASCII).
 MIGRATION_LOCK_KEY = 0x6E6E6C6162
 
@@ -63,12 +66,24 @@ def _migrate_to_3(connection: sa.Connection) -> None:
     )
 
 
+def _migrate_to_4(connection: sa.Connection) -> None:
+    # More machines: the runs' machine and live progress, controls, machines and short jobs.
+    columns = {column["name"] for column in sa.inspect(connection).get_columns("runs")}
+    for name, kind in (("machine", "VARCHAR(200)"), ("progress", "TEXT")):
+        if name not in columns:
+            connection.execute(sa.text(f"ALTER TABLE runs ADD COLUMN {name} {kind}"))
+    metadata.create_all(
+        connection, tables=[run_controls_table, machines_table, tasks_table], checkfirst=True
+    )
+
+
 # version -> function bringing the schema from version-1 to version, applied in order.
 # A later version adds an entry here and bumps SCHEMA_VERSION.
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
     3: _migrate_to_3,
+    4: _migrate_to_4,
 }
 
 

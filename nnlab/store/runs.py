@@ -50,6 +50,7 @@ UPDATABLE = frozenset(
         "test_accuracy",
         "stopped_early",
         "epochs_done",
+        "machine",
     }
 )
 
@@ -114,6 +115,7 @@ def run_record(row: sa.Row) -> RunRecord | None:
         stopped_early=bool(row.stopped_early),
         epochs_done=row.epochs_done,
         has_model=bool(row.has_model),
+        machine=row.machine,
     )
 
 
@@ -163,6 +165,7 @@ class RunTables(Database):
                     test_accuracy=_finite_or_none(record.test_accuracy),
                     stopped_early=bool(record.stopped_early),
                     epochs_done=record.epochs_done,
+                    machine=record.machine,
                 )
             )
 

@@ -47,6 +47,11 @@ runs_table = sa.Table(
     sa.Column("test_accuracy", sa.Double),
     sa.Column("stopped_early", sa.Boolean, nullable=False, default=False),
     sa.Column("epochs_done", sa.Integer, nullable=False, default=0),
+    # Which training machine took the run (its name, or this server's host name).
+    sa.Column("machine", sa.String(200)),
+    # A running run's live progress as JSON (batch, epoch, speed, paused), written a few times
+    # a second by the machine that trains it when runs go through the job queue; pages read it.
+    sa.Column("progress", sa.Text),
 )
 
 epochs_table = sa.Table(
@@ -119,6 +124,43 @@ class_drawings_table = sa.Table(
     sa.Column("created_at", sa.Double, nullable=False),
 )
 
+# The job queue (issue "More machines"; nnlab/store/queue_tables.py): what a student asks of a run
+# that another machine trains, the machines that are connected, and short jobs' inputs and replies.
+run_controls_table = sa.Table(
+    "run_controls",
+    metadata,
+    sa.Column("run_id", sa.String(MAX_ID_LENGTH), primary_key=True),
+    sa.Column("stop", sa.Boolean, nullable=False, default=False),
+    sa.Column("pause", sa.Boolean, nullable=False, default=False),
+    sa.Column("learning_rate", sa.Double),
+    sa.Column("rate_no", sa.Integer, nullable=False, default=0),  # each new rate counts up
+    sa.Column("updated_at", sa.Double, nullable=False),
+)
+
+machines_table = sa.Table(
+    "machines",
+    metadata,
+    sa.Column("machine_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("workers", sa.Integer, nullable=False),
+    sa.Column("busy", sa.Integer, nullable=False, default=0),
+    sa.Column("started_at", sa.Double, nullable=False),
+    sa.Column("last_seen", sa.Double, nullable=False, index=True),
+)
+
+tasks_table = sa.Table(
+    "tasks",
+    metadata,
+    sa.Column("task_id", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("payload", sa.LargeBinary),  # the input: an uploaded file, extra training images
+    sa.Column("reply_json", sa.Text),  # None until a machine answered
+    sa.Column("result", sa.LargeBinary),  # a reply's bytes (a loaded network)
+    sa.Column("created_at", sa.Double, nullable=False, index=True),
+    sa.Column("done_at", sa.Double),
+)
+
 # Every table NN Lab makes: a database that has one of them but no `meta` is not NN Lab's.
 NNLAB_TABLES = (
     "meta",
@@ -129,4 +171,7 @@ NNLAB_TABLES = (
     "classes",
     "class_members",
     "class_drawings",
+    "run_controls",
+    "machines",
+    "tasks",
 )

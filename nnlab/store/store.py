@@ -4,8 +4,9 @@
 nnlab/store/database.py (the connection, URL, SQLite settings, error messages; the schema comes
 from schema.py through migrations.py), nnlab/store/runs.py (`RunTables`: typed methods for runs,
 epochs, models, caps and clean-up) and nnlab/store/classes.py (`ClassTables`: typed methods for
-classes, members, drawings and the board). Both table halves subclass `Database`, so `Store`
-simply inherits them: one connection pool, one transaction per call, no SQL outside
+classes, members, drawings and the board), plus nnlab/store/queue_tables.py (`QueueTables`: what
+the job queue's machines and the app tell each other). The parts subclass `Database`, so
+`Store` simply inherits them: one connection pool, one transaction per call, no SQL outside
 nnlab/store. What the engine relies on is `RunStore` in nnlab/store/contract.py.
 
 `open_store` falls back to a fresh local store (plus a warning) instead of failing.
@@ -19,12 +20,13 @@ from pathlib import Path
 
 from nnlab.store.classes import ClassTables
 from nnlab.store.database import DATABASE_FILE_NAME, StoreError, sqlite_url
+from nnlab.store.queue_tables import QueueTables
 from nnlab.store.runs import RunTables
 
 log = logging.getLogger(__name__)
 
 
-class Store(RunTables, ClassTables):
+class Store(RunTables, ClassTables, QueueTables):
     """Labs, runs, epoch rows, models and classes in one SQL database (thread-safe)."""
 
 

@@ -92,6 +92,8 @@ def _run_status_block(run: LiveRun) -> None:
     elif status == RunStatus.RUNNING:
         if not run.history and not run.progress.batch:
             st.caption(t("build.preparing"))
+        if run.worker_name and len(engine().machines()) > 1:  # several machines: say which
+            st.caption(t("build.trains_on", machine=run.worker_name))
         _progress(run)
         if run.paused:
             run_controls.paused_note(run)

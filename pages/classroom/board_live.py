@@ -139,8 +139,24 @@ def runs_table(board: Board) -> str:
         ]
         for run in ordered[:LIVE_ROWS]
     ]
+    # Which machine trains each run, once more than one machine has trained the class's runs.
+    if len({run.machine for run in ordered[:LIVE_ROWS] if run.machine}) > 1:
+        header.append(t("board.machine"))
+        for row, run in zip(rows, ordered[:LIVE_ROWS], strict=True):
+            row.append(run.machine or "")
     colours = [f"nnlab-status-{run.status}" for run in ordered[:LIVE_ROWS]]
     return html_table(header, rows, numeric=(3, 4, 5), cell_classes={2: colours})
+
+
+def machines_caption() -> None:
+    """How many workers on how many machines train the class's runs now."""
+    machines = engine().machines()
+    if not machines:
+        st.caption(t("board.no_machines"))
+        return
+    names = ", ".join(f"{machine.name} ({machine.workers})" for machine in machines)
+    workers = sum(machine.workers for machine in machines)
+    st.caption(t("board.machines", workers=workers, machines=len(machines), names=names))
 
 
 def show_stats(board: Board) -> None:
@@ -197,6 +213,7 @@ def live_board(class_id: str, theme: str) -> None:
         return
     show_stats(board)
     expected_end(board)
+    machines_caption()
     entries = leaders(board)
     chart_column, leader_column = st.columns([4, 3], gap="large")
     with chart_column:

@@ -49,7 +49,7 @@ def _secret_database_url() -> str | None:
 def engine() -> TrainingEngine:
     """The process-wide training engine (created on first use, workers start lazily)."""
     # Imported here: the home page never needs the engine, nor SQLAlchemy behind it.
-    from nnlab.engine.engine import get_engine
+    from nnlab.engine.factory import get_engine
 
     return get_engine(database_url())
 
