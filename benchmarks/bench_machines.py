@@ -9,10 +9,11 @@ NNLAB_TEST_DATABASE_URL; a fresh schema is made and dropped):
   to its own CPU with `taskset` (machine A on --cpu-a, machine B on --cpu-b).
 
 1. The queue's own cost per run: --solo-runs small runs one after another through the local pool
-   (`Engine`, one worker on --cpu-a, the same PostgreSQL store) and through the queue (machine A
-   alone): submit -> stored finished, from the store's timestamps; the difference of the medians
-   is what the queue adds to a run. The page-visible time (until the engine's snapshot says
-   "finished") is shown too: the queue's engine polls at the live view's refresh interval.
+   (`Engine`, one worker, the same PostgreSQL store) and through the queue (machine A alone),
+   everything on --cpu-a as on a one-core box: submit -> stored finished, from the store's
+   timestamps; the difference of the medians is what the queue adds to a run. The page-visible
+   time (until the engine's snapshot says "finished") is shown too: the queue's engine polls at
+   the live view's refresh interval.
 2. A stop: submit -> training on machine A -> stop -> stored "stopped", --stops times.
 3. The class: --students labs submit the class preset (bench_classroom's: 004 ReLU 784-100-10,
    RMSprop, batch 32, 6,000 images, 3 epochs) at once; the class's time is first submit -> last
@@ -128,6 +129,7 @@ def one_by_one(engine: Any, runs: int) -> tuple[list[float], list[float]]:
         run_id = engine.submit(f"lab-solo-{number}", small_spec(number))
         wait_for(lambda run_id=run_id: not engine.live(run_id).is_active, 120, "a solo run")
         visible.append(time.monotonic() - started)
+        wait_for(lambda run_id=run_id: not engine.store.get_run(run_id).is_active, 30, "the store")
         record = engine.store.get_run(run_id)
         if record.status.value != "finished":
             raise RuntimeError(f"a solo run ended {record.status}: {record.error}")
@@ -135,24 +137,36 @@ def one_by_one(engine: Any, runs: int) -> tuple[list[float], list[float]]:
     return stored[1:], visible[1:]  # the first run warms the worker
 
 
-def class_time(engine: Any, students: int, tag: str) -> float:
-    """Seconds from the first submit to the last run stored finished, `students` labs at once."""
+def class_time(engine: Any, students: int, tag: str) -> tuple[float, dict[str, list[float]]]:
+    """Seconds from the first submit to the last run stored finished, `students` labs at once,
+    and each machine's run durations."""
     spec = class_spec()
     run_ids = [engine.submit(f"lab-{tag}-{number}", spec) for number in range(students)]
     for run_id in run_ids:
         wait_for(lambda run_id=run_id: not engine.live(run_id).is_active, 900, "the class")
+        wait_for(lambda run_id=run_id: not engine.store.get_run(run_id).is_active, 30, "stored")
     records = [engine.store.get_run(run_id) for run_id in run_ids]
     failed = [record.error for record in records if record.status.value != "finished"]
     if failed:
         raise RuntimeError(f"{len(failed)} class runs did not finish: {failed[:3]}")
-    return max(record.ended_at for record in records) - min(r.created_at for r in records)
+    durations: dict[str, list[float]] = {}
+    for record in records:
+        durations.setdefault(record.machine or "?", []).append(record.ended_at - record.started_at)
+    class_s = max(record.ended_at for record in records) - min(r.created_at for r in records)
+    return class_s, durations
 
 
 def warm(engine: Any, machines: int) -> None:
-    """One class-preset run per machine, so each worker compiled the preset's step."""
-    run_ids = [engine.submit(f"lab-warm-{time.time()}-{n}", class_spec()) for n in range(machines)]
-    for run_id in run_ids:
-        wait_for(lambda run_id=run_id: not engine.live(run_id).is_active, 300, "a warm-up run")
+    """Class-preset runs until every machine trained one in a row, so each worker compiled the
+    preset's step (a worker past its run count is replaced once idle: it must warm again)."""
+    for attempt in range(6):
+        run_ids = [engine.submit(f"lab-warm-{attempt}-{n}", class_spec()) for n in range(machines)]
+        for run_id in run_ids:
+            wait_for(lambda run_id=run_id: not engine.live(run_id).is_active, 300, "a warm-up")
+        used = {engine.store.get_run(run_id).machine for run_id in run_ids}
+        if len(used) == machines:
+            return
+    raise RuntimeError("the warm-up runs never landed on every machine")
 
 
 def stop_latency(engine: Any, tries: int) -> list[float]:
@@ -180,32 +194,35 @@ def measure(url: str, args: argparse.Namespace, home: Path) -> dict[str, Any]:
     from nnlab.store.store import Store
 
     figures: dict[str, Any] = {}
-    # 1a. The local pool: its worker spawned while this process runs on machine A's CPU.
+    # 1-2. One CPU for all, as a one-core box: the app with the local pool's worker, then the
+    # app with machine A; the difference is what the queue itself costs.
     pin_threads({args.cpu_a})
     local = Engine(Store(url), workers=1, abandon_after_s=600, prestart_workers=1)
     local.warm_up()
-    pin_threads({args.app_cpu})
+    wait_for(lambda: len(local.worker_start_seconds) == 1, 120, "the local worker")
     figures["local"] = one_by_one(local, args.solo_runs)
     local.shutdown()
     local.store.close()
 
     engine = QueueEngine(Store(url), url, local_workers=0, abandon_after_s=3600)
-    pin_threads({args.app_cpu})
+    pin_threads({args.cpu_a})
     first = start_machine(url, "machine-a", args.cpu_a, home)
     second = None
     try:
         wait_for(lambda: len(engine.machines()) == 1, 120, "machine A")
-        figures["queue"] = one_by_one(engine, args.solo_runs)  # 1b.
-        figures["stop"] = stop_latency(engine, args.stops)  # 2.
+        figures["queue"] = one_by_one(engine, args.solo_runs)
+        figures["stop"] = stop_latency(engine, args.stops)
+        # 3. The class: the app on its own CPU, machines on theirs.
+        pin_threads({args.app_cpu})
         warm(engine, 1)
+        polls, cpu = engine.polls, engine.poll_cpu_s
         figures["class_one"] = class_time(engine, args.students, "one")  # 3.
+        figures["poll_ms"] = (engine.poll_cpu_s - cpu) / max(1, engine.polls - polls) * 1000
+        figures["polls"] = engine.polls - polls
         second = start_machine(url, "machine-b", args.cpu_b, home)
         wait_for(lambda: len(engine.machines()) == 2, 120, "machine B")
         warm(engine, 2)
         figures["class_two"] = class_time(engine, args.students, "two")
-        figures["machines"] = sorted(
-            {engine.store.get_run(run.run_id).machine for run in engine.lab_runs("lab-two-0")}
-        )
     finally:
         for process in (first, second):
             if process is not None:
@@ -219,7 +236,13 @@ def report(figures: dict[str, Any], args: argparse.Namespace, machine: dict[str,
     """The BENCHMARKS.md section."""
     local_stored, local_visible = (statistics.median(v) for v in figures["local"])
     queue_stored, queue_visible = (statistics.median(v) for v in figures["queue"])
-    one, two = figures["class_one"], figures["class_two"]
+    (one, one_runs), (two, two_runs) = figures["class_one"], figures["class_two"]
+    per_machine = "; ".join(
+        f"{name}: {len(runs)} runs, median {statistics.median(runs):.2f} s"
+        for name, runs in sorted(
+            {**{f"{k} alone": v for k, v in one_runs.items()}, **two_runs}.items()
+        )
+    )
     queue_cost_ms = (queue_stored - local_stored) * 1000
     rows = [
         [
@@ -246,17 +269,26 @@ def report(figures: dict[str, Any], args: argparse.Namespace, machine: dict[str,
             f"one machine {one:.1f} s; two {two:.1f} s",
             f"two / one = {two / one:.2f} (goal <= 0.55)",
         ],
+        [
+            f"the app's poller during the one-machine class ({figures['polls']} polls)",
+            "",
+            f"{figures['poll_ms']:.1f} ms of CPU per poll",
+            f"one poll serves every page: {figures['poll_ms'] / args.students:.2f} ms per "
+            f"watching student (goal <= 10 ms per refresh)",
+        ],
     ]
     table = benchlib.markdown_table(["what", "local pool", "job queue", "figure"], rows)
     return (
         "### More machines (`python benchmarks/bench_machines.py`)\n\n"
         f"{benchlib.machine_line(machine)}\n\n"
-        f"App (QueueEngine, no workers of its own) on CPU {args.app_cpu}; machine A "
+        f"Solo runs and stops: everything on CPU {args.cpu_a} (the app with the local pool's "
+        "worker, then the app with machine A), as on a one-core box. The class: the app "
+        f"(QueueEngine, no workers of its own) on CPU {args.app_cpu}, machine A "
         f"(`python -m nnlab.worker --workers 1`) on CPU {args.cpu_a}, machine B on CPU "
         f"{args.cpu_b}; PostgreSQL unpinned. {args.solo_runs - 1} measured solo runs "
         f"(784-32-10, 600 images, 1 epoch), {args.stops} stops, the class preset "
         f"{PRESET_KEY} ({PRESET_IMAGES} images, {EPOCHS} epochs) x {args.students} labs; runs of "
-        f"the two-machine class landed on {', '.join(figures['machines']) or '?'} (lab 0's).\n\n"
+        f"the class: {per_machine}.\n\n"
         f"{table}\n"
     )
 
@@ -266,7 +298,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--students", type=int, default=30)
-    parser.add_argument("--solo-runs", type=int, default=8)
+    parser.add_argument("--solo-runs", type=int, default=16)
     parser.add_argument("--stops", type=int, default=5)
     parser.add_argument("--app-cpu", type=int, default=0)
     parser.add_argument("--cpu-a", type=int, default=1)

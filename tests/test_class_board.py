@@ -277,3 +277,26 @@ def test_the_class_curves_never_repeat_a_percent_tick() -> None:
                              run_title="Run")  # fmt: skip
     axis = spec["encoding"]["y"]["axis"]
     assert axis["format"] == ".0%" and axis["tickMinStep"] == pytest.approx(0.01)
+
+
+def test_the_board_says_which_machines_train_and_where_each_run_went(store, fake_engine) -> None:
+    from nnlab.store.queue_tables import MachineRow
+
+    classes = class_store(store)
+    info, key = classes.create_class("Period 4", RunSpec())
+    mina, joon = new_lab_id(), new_lab_id()
+    classes.join(info.join_code, mina, "Mina")
+    classes.join(info.join_code, joon, "Joon")
+    store.update_run(add_run(store, mina, test=0.95), machine="lab-pc")
+    store.update_run(add_run(store, joon, test=None), machine="gpu-server")
+    fake_engine.machine_rows = [
+        MachineRow("a", "gpu-server", 1, 4, 1, 0.0, 0.0),
+        MachineRow("b", "lab-pc", 2, 2, 0, 0.0, 0.0),
+    ]
+    shown = texts(open_board(key))
+    assert "Training on 6 worker(s) on 2 machine(s): gpu-server (4), lab-pc (2)." in shown
+    assert "Machine" in shown and "gpu-server" in shown and "lab-pc" in shown
+    fake_engine.machine_rows = []
+    app = open_board(key, language="ko")
+    assert not app.exception, app.exception
+    assert "연결된 학습용 컴퓨터가 없습니다" in texts(app)

@@ -60,6 +60,7 @@ PROGRESS_WRITE_S = 0.5  # how often a running run's progress is written (the liv
 MACHINE_BEAT_S = 3.0  # how often the machine's row says it is alive (and how busy)
 RUN_WAIT_S = 0.1  # how often a job's thread looks whether its run ended
 TASK_TIMEOUT_S = 300.0
+MACHINE_RUNS_PER_WORKER = 200
 
 
 def pack_upload(data: bytes, filename: str, dataset_name: str) -> bytes:
@@ -134,6 +135,9 @@ class Machine:
             abandon_after_s=math.inf,  # the app cancels abandoned runs before a machine takes them
             max_active_per_lab=1_000_000,  # the app limits a lab's runs
             prestart_workers=count,
+            # A machine gets one run at a time, so it is idle between every two: a worker is
+            # replaced after many runs (or past its memory mark), not every 20 with a new import.
+            runs_per_worker=MACHINE_RUNS_PER_WORKER,
             machine_name=self.name,
             housekeeping=False,
         )
@@ -238,9 +242,6 @@ class Machine:
             return "unreadable"
         if record.status != RunStatus.QUEUED:
             return "not queued"  # stopped or cancelled while the job waited
-        if self.store.controls([run_id]).get(run_id, RunControl()).stop:
-            self.store.finish_run(run_id, status=RunStatus.STOPPED, ended_at=time.time())
-            return "stopped"
         try:
             initial_model = self.store.keras_bytes(start_from) if start_from else None
             if start_from and not initial_model:

@@ -33,6 +33,7 @@ MIN_WARM_WORKERS = 1  # kept started when idle, so the next Train needs no Tenso
 # its first job: TensorFlow keeps what it used, so a class would leave its memory behind.
 RECYCLE_GROWTH_MB = 100.0
 IDLE_EXIT_WAIT_S = 1.0  # at shutdown, how long an idle worker gets to exit before SIGTERM
+RETIRE_GRACE_S = 5.0  # a worker past its run count leaves once idle this long
 _SPAWN_LOCK = threading.Lock()
 
 
@@ -288,7 +289,10 @@ class WorkerPool:
         idle = [w for w in warm if w.ready and w.job is None]
         long_idle = [w for w in idle if now - w.idle_since >= idle_s]
         retire = long_idle[: max(0, len(warm) - self.warm_target(labs_seen))]
-        retire += [w for w in idle if w not in retire and w.jobs_done >= runs_per_worker]
+        # Past its run count after a short grace: a job queue hands a machine one run at a time,
+        # so "nothing waits here" alone is true between every two runs of a class.
+        spent = [w for w in idle if w.jobs_done >= runs_per_worker]
+        retire += [w for w in spent if w not in retire and now - w.idle_since >= RETIRE_GRACE_S]
         # The one kept warm goes too when training grew it: the engine starts a fresh one.
         retire += [w for w in long_idle if w not in retire and w.grown()]
         for worker in retire:

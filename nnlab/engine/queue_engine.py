@@ -51,7 +51,8 @@ from nnlab.store.database import StoreError
 from nnlab.store.queue_tables import MachineRow
 
 WATCH_WINDOW_S = 10.0
-IDLE_POLL_S = 1.0  # the poll's pace with nothing active here (machines, stalled jobs)
+IDLE_POLL_S = 1.0
+FOLLOW_POLL_S = 0.5  # the poll's pace with nothing active here (machines, stalled jobs)
 STALLED_CHECK_S = 3.0
 ORPHAN_AFTER_S = 60.0  # an active run with no job this old lost its job (not a replica's new run)
 KEPT_NETWORKS = 16
@@ -94,6 +95,7 @@ class QueueEngine:
         self._lab_touch_written: dict[str, float] = {}
         self._closed = False
         self.polls = 0  # queue reads so far (one per refresh interval while runs are followed)
+        self.poll_cpu_s = 0.0  # CPU seconds the poller spent (what every page's view costs)
         self._wake = threading.Event()
         wanted = local_workers if local_workers is not None else worker_count()
         self.local_workers = max(0, wanted)
@@ -414,6 +416,7 @@ class QueueEngine:
     def _poll_loop(self) -> None:
         next_check = 0.0
         while not self._closed:
+            started = time.thread_time()
             try:
                 followed = self._table.active_ids()
                 self._poll(followed)
@@ -425,7 +428,10 @@ class QueueEngine:
                 self.store_error = str(error)
             except Exception as error:  # the poller must outlive any one bad row
                 self.store_error = f"{type(error).__name__}: {error}"
-            pace = self.refresh_interval() if followed else IDLE_POLL_S
+            self.poll_cpu_s += time.thread_time() - started
+            # At most FOLLOW_POLL_S while runs are followed: a page then sees a run's end within
+            # its own refresh, not one poll interval later (the poll costs the same per class).
+            pace = min(self.refresh_interval(), FOLLOW_POLL_S) if followed else IDLE_POLL_S
             self._wake.wait(pace)
             self._wake.clear()
 
