@@ -294,8 +294,10 @@ def test_the_board_says_which_machines_train_and_where_each_run_went(store, fake
         MachineRow("b", "lab-pc", 2, 2, 0, 0.0, 0.0),
     ]
     shown = texts(open_board(key))
-    assert "Training on 6 worker(s) on 2 machine(s): gpu-server (4), lab-pc (2)." in shown
+    assert "Training on 2 machines with 6 workers in all: gpu-server (4), lab-pc (2)." in shown
     assert "Machine" in shown and "gpu-server" in shown and "lab-pc" in shown
+    fake_engine.machine_rows = [MachineRow("c", "this server", 3, 1, 0, 0.0, 0.0)]
+    assert "Training on this server with 1 worker." in texts(open_board(key))
     fake_engine.machine_rows = []
     app = open_board(key, language="ko")
     assert not app.exception, app.exception

@@ -170,7 +170,11 @@ def test_twelve_runs_of_six_labs_finish_in_fair_order_on_both_machines(engine) -
     assert [run.status for run in runs] == [RunStatus.FINISHED] * 12, [r.error for r in runs]
     stored = sorted((engine.store.get_run(run.run_id) for run in runs), key=lambda r: r.started_at)
     order = [record.lab_id for record in stored]
-    assert sorted(order[:6]) == labs, f"a lab's second run started before another's first: {order}"
+    # The queue hands out every lab's first run before any second one. Two machines that take
+    # two jobs at once may start them in either order, hence the slack of one place.
+    assert len(set(order[:5])) == 5 and set(order[:7]) == set(labs), (
+        f"a lab's second run started before another's first: {order}"
+    )
     assert {run.worker_name for run in runs} == set(MACHINE_NAMES)
     assert all(len(engine.store.history(run.run_id)) == 2 for run in runs)
     assert [wait_ended(engine, run_id).status for run_id in blockers] == [RunStatus.STOPPED] * 2

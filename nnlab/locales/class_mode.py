@@ -189,10 +189,16 @@ TEXTS = {
     "board.run": ("Run", "실행"),
     "board.status": ("Status", "상태"),
     "board.machine": ("Machine", "컴퓨터"),
-    "board.machines": (
-        "Training on {workers} worker(s) on {machines} machine(s): {names}.",
-        "컴퓨터 {machines}대의 워커 {workers}개가 학습 중입니다: {names}.",
+    "board.machines_one": (
+        "Training on {name} with {workers}.",
+        "{name}에서 {workers}로 학습합니다.",
     ),
+    "board.machines_many": (
+        "Training on {machines} machines with {workers} in all: {names}.",
+        "컴퓨터 {machines}대에서 모두 {workers}로 학습합니다: {names}.",
+    ),
+    "board.workers_one": ("1 worker", "워커 1개"),
+    "board.workers": ("{count} workers", "워커 {count}개"),
     "board.no_machines": (
         "No training machine is connected: queued runs wait until one joins.",
         "연결된 학습용 컴퓨터가 없습니다. 컴퓨터가 연결될 때까지 실행이 대기합니다.",

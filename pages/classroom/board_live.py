@@ -154,9 +154,16 @@ def machines_caption() -> None:
     if not machines:
         st.caption(t("board.no_machines"))
         return
+
+    def workers(count: int) -> str:
+        return t("board.workers_one") if count == 1 else t("board.workers", count=count)
+
+    total = workers(sum(machine.workers for machine in machines))
+    if len(machines) == 1:
+        st.caption(t("board.machines_one", name=machines[0].name, workers=total))
+        return
     names = ", ".join(f"{machine.name} ({machine.workers})" for machine in machines)
-    workers = sum(machine.workers for machine in machines)
-    st.caption(t("board.machines", workers=workers, machines=len(machines), names=names))
+    st.caption(t("board.machines_many", machines=len(machines), workers=total, names=names))
 
 
 def show_stats(board: Board) -> None:
