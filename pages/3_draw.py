@@ -134,7 +134,8 @@ def show_prediction(choice: ModelChoice, image: np.ndarray, looks_like_digit: bo
             )
     with right:
         pixels = np.kron(np.round(image * 255).astype(np.uint8), np.ones((4, 4), np.uint8))
-        st.image(png_data_url(pixels), caption=t("draw.model_sees"), width=112)
+        seen = t("draw.model_sees")
+        st.image(png_data_url(pixels), caption=seen, width=112, alt=seen)
     chart = class_probability_bars(
         probabilities,
         names,

@@ -75,7 +75,7 @@ def show_weights(choice: ModelChoice) -> None:
         total = inside.weighted_layers(choice.network)[0].weights[0].shape[1]
         columns = min(TILE_COLUMNS, len(dense_images))
         weights = inside.tile(inside.signed_colours(dense_images), columns, scale=3)
-        st.image(inside.png_data_url(weights))
+        st.image(inside.png_data_url(weights), alt=t("inside.dense_weights"))
         if total > len(dense_images):
             st.caption(t("inside.units_shown", shown=len(dense_images), total=total))
     elif filters is not None:
@@ -83,7 +83,10 @@ def show_weights(choice: ModelChoice) -> None:
         kernels = inside.tile(
             inside.signed_colours(filters), min(TILE_COLUMNS, len(filters)), scale=12
         )
-        st.image(inside.png_data_url(kernels))
+        st.image(
+            inside.png_data_url(kernels),
+            alt=t("inside.conv_filters", count=len(filters), size=filters.shape[1]),
+        )
     else:
         st.info(t("inside.no_weight_images"))
     st.subheader(t("inside.histograms"))
@@ -162,14 +165,19 @@ def show_activations(choice: ModelChoice, image: np.ndarray) -> None:
             maps = inside.feature_map_tiles(values)
             grey = np.repeat(maps[..., None], 3, axis=-1)
             scale = max(2, 56 // values.shape[0])
+            shown = t("inside.maps_shown", shown=len(maps), total=values.shape[-1])
             st.image(
-                inside.png_data_url(inside.tile(grey, min(TILE_COLUMNS, len(maps)), scale=scale))
+                inside.png_data_url(inside.tile(grey, min(TILE_COLUMNS, len(maps)), scale=scale)),
+                alt=shown,
             )
-            st.caption(t("inside.maps_shown", shown=len(maps), total=values.shape[-1]))
+            st.caption(shown)
         elif values.ndim == 2:  # an image: the input or its rescaled copy
             peak = float(np.max(np.abs(values))) or 1.0
             pixels = np.round(np.clip(values / peak, 0, 1) * 255).astype(np.uint8)
-            st.image(inside.png_data_url(np.kron(pixels, np.ones((4, 4), np.uint8))))
+            st.image(
+                inside.png_data_url(np.kron(pixels, np.ones((4, 4), np.uint8))),
+                alt=t("inside.input_image_alt"),
+            )
         else:
             is_output = number == len(outputs) - 1
             show_vector(values.ravel(), names if is_output else None)

@@ -109,6 +109,14 @@ TEXTS = {
         "훈련 이미지 {asked}장을 요청했지만 이 데이터셋에는 {available}장뿐이라 모두 사용합니다.",
     ),
     "build.data.samples": ("Sample images", "샘플 이미지"),
+    "build.data.samples_alt": (
+        "The first training images of each class, one row per class.",
+        "클래스마다 처음 몇 개의 학습 이미지, 클래스마다 한 줄.",
+    ),
+    "build.data.averages_alt": (
+        "The average training image of each class, side by side.",
+        "클래스별 평균 학습 이미지를 나란히 놓은 그림.",
+    ),
     "build.data.counts": ("Images per class", "클래스별 이미지 수"),
     "build.data.averages": ("Average image per class", "클래스별 평균 이미지"),
     "build.data.averages_note": (

@@ -34,6 +34,10 @@ TEXTS = {
         "The summary could not be made: {error}",
         "요약을 만들지 못했습니다: {error}",
     ),
+    "inside.input_image_alt": (
+        "The image this layer passes on, enlarged.",
+        "이 층이 내보내는 이미지를 크게 키운 그림.",
+    ),
     "inside.dense_weights": (
         "First layer: one 28x28 image per hidden unit. Each pixel is the weight from that pixel "
         "of the input to the unit: red pushes the unit up, blue pushes it down.",

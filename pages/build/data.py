@@ -107,7 +107,7 @@ def show_dataset(spec: RunSpec | None, dataset_name: str) -> None:
         [t("build.data.samples"), t("build.data.counts"), t("build.data.averages")]
     )
     with samples:
-        st.image(sample_grid(dataset_name), width="stretch")
+        st.image(sample_grid(dataset_name), width="stretch", alt=t("build.data.samples_alt"))
     with counts:
         chart = class_counts_chart(
             class_counts(dataset_name),
@@ -117,5 +117,5 @@ def show_dataset(spec: RunSpec | None, dataset_name: str) -> None:
         )
         st.altair_chart(chart, width="stretch")
     with averages:
-        st.image(average_grid(dataset_name), width="stretch")
+        st.image(average_grid(dataset_name), width="stretch", alt=t("build.data.averages_alt"))
         st.caption(t("build.data.averages_note"))

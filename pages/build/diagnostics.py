@@ -173,4 +173,4 @@ def _watch_section(run: LiveRun, history: list[EpochRow]) -> None:
         confidence = f"{100 * (item['confidence'] or 0):.0f}%"
         # Short (class and confidence only): ten captions share a narrow column.
         captions.append(f"{mark} {class_names[item['predicted']]} {confidence}")
-    st.image(images[: len(watch)], caption=captions, width=48)
+    st.image(images[: len(watch)], caption=captions, width=48, alt=captions)

@@ -141,7 +141,8 @@ def augmentation_controls() -> None:
             st.caption(t("learn.augment.off"))
             return
         dataset_name = st.session_state.get(keys.DATASET, "mnist")
-        st.image(_preview(dataset_name, spec), caption=t("learn.augment.preview"), width="stretch")
+        preview = t("learn.augment.preview")
+        st.image(_preview(dataset_name, spec), caption=preview, width="stretch", alt=preview)
 
 
 def _preview(dataset_name: str, spec: RunSpec) -> np.ndarray:

@@ -73,9 +73,11 @@ def drawings_tab(info: ClassInfo, key: str) -> None:
     columns = st.columns(10)
     for index, drawing in enumerate(shown):
         with columns[index % 10]:
+            caption = f"{drawing.label} · {drawing.display_name or '—'}"
             st.image(
                 drawing.image,
-                caption=f"{drawing.label} · {drawing.display_name or '—'}",
+                caption=caption,
+                alt=caption,
                 width=72,
                 clamp=True,
             )

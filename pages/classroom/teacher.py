@@ -131,7 +131,8 @@ def join_card(info: ClassInfo, *, qr_width: int = 260) -> str:
         st.markdown(f"**{t('teach.join_link')}**")
         st.code(url, language=None, wrap_lines=True)
     with qr_column:
-        st.image(qr_png(url), width=qr_width, caption=t("teach.qr_caption"))
+        caption = t("teach.qr_caption")
+        st.image(qr_png(url), width=qr_width, caption=caption, alt=caption)
     return url
 
 

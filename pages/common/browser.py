@@ -3,7 +3,8 @@
 - `canvas_clear_button`: a Clear button that empties the drawing canvas in the browser, through
   the canvas's own reset (its toolbar's bin). Clearing from Python would rerun the page and swap
   in a new canvas, and strokes drawn in the second or two before it arrived were lost.
-- It also fits the canvas to its column: a canvas wider than its column is zoomed down (CSS zoom;
+- It also gives the canvas's toolbar buttons WCAG 2.2's least target size (24 px), and fits
+  the canvas to its column: a canvas wider than its column is zoomed down (CSS zoom;
   the canvas maps the pointer through its on-screen size, so drawing stays exact), so its right
   part can always be drawn on, on a tablet or a phone.
 - `collapse_sidebar_on_touch_tablets`: Streamlit's "auto" sidebar collapses only at 768 px and
@@ -34,6 +35,18 @@ const BIN = '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-w
   'stroke-linecap="round" stroke-linejoin="round"><path d="M4 7h16"/><path d="M9 7V4h6v3"/>' +
   '<path d="M6 7l1 13h10l1-13"/></svg>';
 
+// WCAG 2.2 target size: the canvas's toolbar buttons are 22.4 px, 24 px at least are asked for.
+// Its styles live in its shadow root, so the rule goes in there.
+const TOOLBAR_CSS = ".dc-icon-button { min-width: 26px; min-height: 26px; }";
+
+function sizeToolbar(host) {
+  if (host.shadowRoot.querySelector("style[data-nnlab-toolbar]")) return;
+  const style = document.createElement("style");
+  style.dataset.nnlabToolbar = "1";
+  style.textContent = TOOLBAR_CSS;
+  host.shadowRoot.appendChild(style);
+}
+
 function canvasHost(box) {
   // The canvas lives in a shadow root (its styles are isolated): find the element holding it.
   for (const element of box.querySelectorAll("*")) {
@@ -56,6 +69,7 @@ export default function ({ parentElement, data }) {
     const element = box();
     const host = element && canvasHost(element);
     if (!host) return;
+    sizeToolbar(host);
     const zoom = Math.min(1, element.clientWidth / data.width);
     host.style.zoom = zoom < 0.999 ? String(zoom) : "";
   };

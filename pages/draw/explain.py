@@ -67,16 +67,19 @@ def show_saliency(network: Any, image: np.ndarray, names: Sequence[str], best: i
     """Gradient x input for the answer, beside the occlusion cross-check."""
     left, right = st.columns(2)
     with left:
+        caption = t("explain.saliency_caption", label=names[best])
         st.image(
-            png_data_url(saliency.overlay(image, saliency.saliency(network, image, best), scale()))
+            png_data_url(saliency.overlay(image, saliency.saliency(network, image, best), scale())),
+            alt=caption,
         )
-        st.caption(t("explain.saliency_caption", label=names[best]))
+        st.caption(caption)
     with right:
         # Off at first: 144 forward passes per drawing add up when a whole class is drawing.
         if st.toggle(t("explain.occlusion_toggle"), key="draw_explain_occlusion"):
             occluded = saliency.occlusion(network, image, best)
-            st.image(png_data_url(saliency.overlay(image, occluded, scale())))
-            st.caption(t("explain.occlusion_caption", label=names[best]))
+            caption = t("explain.occlusion_caption", label=names[best])
+            st.image(png_data_url(saliency.overlay(image, occluded, scale())), alt=caption)
+            st.caption(caption)
     st.caption(t("explain.saliency_help"))
 
 
@@ -112,8 +115,10 @@ def show_evidence(network: Any, image: np.ndarray, names: Sequence[str], key: st
     )
     for column, (text, values, colour) in zip(st.columns(3), pictures, strict=True):
         with column:
-            st.image(png_data_url(saliency.evidence_picture(image, values, colour, scale())))
-            st.caption(t(text, target=names[target]))
+            caption = t(text, target=names[target])
+            picture = saliency.evidence_picture(image, values, colour, scale())
+            st.image(png_data_url(picture), alt=caption)
+            st.caption(caption)
     st.caption(
         t(
             "explain.evidence_totals",
@@ -172,6 +177,7 @@ def show_changed(network: Any, image: np.ndarray, names: Sequence[str], prefix: 
         st.image(
             png_data_url(saliency.grey_picture(changed, scale() - 2)),
             caption=t("explain.changed_image"),
+            alt=t("explain.changed_image"),
         )
         st.metric(
             t("explain.changed_answer"),

@@ -30,7 +30,7 @@ def show_fgsm(network: Any, image: np.ndarray, label: int, names: list[str]) -> 
     *picture_columns, answers = st.columns([1, 1, 1, 1.4])
     for column, (pixels, caption) in zip(picture_columns, pictures, strict=True):
         with column:
-            st.image(png_data_url(pixels), caption=caption)
+            st.image(png_data_url(pixels), caption=caption, alt=caption)
     with answers:
         st.metric(
             t("explain.before"),

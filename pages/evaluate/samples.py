@@ -43,8 +43,9 @@ def show_sample(evaluation: Any, images: np.ndarray, index: int) -> None:
     names = evaluation.class_names
     true, predicted = int(evaluation.labels[index]), int(evaluation.predictions[index])
     st.markdown(f"**{t('evaluate.sample', index=index)}**")
-    st.image(upscaled(images[index], 6), width=168)
-    st.caption(t("evaluate.sample_caption", label=names[true], predicted=names[predicted]))
+    caption = t("evaluate.sample_caption", label=names[true], predicted=names[predicted])
+    st.image(upscaled(images[index], 6), width=168, alt=caption)
+    st.caption(caption)
     st.altair_chart(
         probability_chart(
             evaluation,
@@ -104,15 +105,14 @@ def show_samples(evaluation: Any, images: np.ndarray) -> None:
                 st.columns(GRID_COLUMNS), shown[start : start + GRID_COLUMNS], strict=False
             ):
                 with column:
-                    st.image(upscaled(images[index]), width="stretch")
-                    st.caption(
-                        t(
-                            "evaluate.tile",
-                            label=names[label],
-                            predicted=names[guess],
-                            confidence=confidence,
-                        )
+                    caption = t(
+                        "evaluate.tile",
+                        label=names[label],
+                        predicted=names[guess],
+                        confidence=confidence,
                     )
+                    st.image(upscaled(images[index]), width="stretch", alt=caption)
+                    st.caption(caption)
                     if st.button(
                         f"#{index}",
                         key=f"evaluate_pick_{index}",
