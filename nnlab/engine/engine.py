@@ -19,7 +19,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import dataclasses
-import math
 import os
 import socket
 import threading
@@ -31,10 +30,16 @@ from typing import Any
 from nnlab import config
 from nnlab.core.costs import RunCost
 from nnlab.core.memory import check_memory
-from nnlab.core.runs import EpochRow, LiveRun, RunRecord, RunStatus, refresh_interval
+from nnlab.core.runs import EpochRow, RunRecord, RunStatus
 from nnlab.core.spec import RunSpec
 from nnlab.engine.events import EventHandler
 from nnlab.engine.memory_guard import MemoryGuard
+from nnlab.engine.page_reads import (
+    MAX_LEARNING_RATE,
+    PageReads,
+    checked_continuation,
+    checked_learning_rate,
+)
 from nnlab.engine.pool import MIN_WARM_WORKERS, Worker, WorkerPool, cpu_budget, worker_count
 from nnlab.engine.protocol import (
     GOODBYE,
@@ -49,24 +54,23 @@ from nnlab.engine.reasons import ABANDONED, SERVER_RESTARTED
 from nnlab.engine.records import LabBusy, RunState, Task, new_record, starting_progress
 from nnlab.engine.run_queue import RunQueue
 from nnlab.engine.run_table import RunTable
-from nnlab.engine.writer import AddRun, FailInterrupted, StoreWriter, TouchLab, TouchRuns, UpdateRun
+from nnlab.engine.writer import AddRun, FailInterrupted, StoreWriter, TouchRuns, UpdateRun
 from nnlab.inspection.network import Network
 from nnlab.inspection.network_files import LoadedNetwork
 from nnlab.store.contract import RunStore
 from nnlab.store.queue_tables import MachineRow
 
-WATCH_WINDOW_S = 10.0  # a lab whose page rendered this recently is watching
-KEPT_NETWORKS = 16  # NumPy networks kept in memory for the pages that draw and look inside
+# Pages and tests import these from here (they live in records and page_reads).
+__all__ = ["MAX_LEARNING_RATE", "Engine", "LabBusy"]
+
 KEPT_TASKS = 64  # finished short jobs (learning-rate tests) whose replies pages may still ask for
-MAX_LEARNING_RATE = 10.0  # what set_learning_rate accepts (the spec's own limit may be lower)
-TOUCH_WRITE_INTERVAL_S = 60.0  # how often a lab's "last seen" is written to the store
 # Active runs are marked alive this often; another process (a replica on a shared PostgreSQL,
 HEARTBEAT_S = 30.0  # or this server after a crash) fails runs nobody marked for STALE_AFTER_S.
 STALE_AFTER_S = 120.0
 LOAD_TIMEOUT_S = 300.0
 
 
-class Engine:
+class Engine(PageReads):
     """Training runs of every lab in this process: queue, workers, live state and storage."""
 
     def __init__(
@@ -249,13 +253,7 @@ class Engine:
 
     def set_learning_rate(self, run_id: str, learning_rate: float) -> None:
         """Train a running (or paused) run at `learning_rate` from its next batch on."""
-        rate = float(learning_rate)
-        if not (math.isfinite(rate) and 0 < rate <= MAX_LEARNING_RATE):
-            raise ValueError(
-                f"The learning rate must be above 0 and at most {MAX_LEARNING_RATE:g}; got "
-                f"{learning_rate!r}."
-            )
-        self._control(run_id, learning_rate=rate)
+        self._control(run_id, learning_rate=checked_learning_rate(learning_rate))
 
     def _control(
         self, run_id: str, *, pause: bool | None = None, learning_rate: float | None = None
@@ -275,14 +273,9 @@ class Engine:
         figures: Keras saves no state of the dropout masks' generator). ValueError when the
         run cannot go on (still active, no saved model, too many epochs); LabBusy as submit.
         """
-        if isinstance(extra_epochs, bool) or not isinstance(extra_epochs, int) or extra_epochs < 1:
-            raise ValueError(f"Continue for at least one more epoch; got {extra_epochs!r}.")
         snapshot = self.live(run_id)
-        if snapshot is None:
-            raise ValueError("There is no such run.")
-        if snapshot.is_active:
-            raise ValueError("This run is still queued or training.")
-        keras_bytes = self.keras_bytes(run_id) if snapshot.has_model else None
+        checked_continuation(snapshot, extra_epochs)
+        keras_bytes = self.keras_bytes(run_id)
         if not keras_bytes:
             raise ValueError("This run kept no model to continue from; train it again instead.")
         spec = snapshot.spec.replace(epochs=len(snapshot.history) + extra_epochs)
@@ -329,52 +322,9 @@ class Engine:
             self._wake.notify_all()
         return task
 
-    def _check_lab_room(self, lab_id: str) -> None:
-        """Raise LabBusy when the lab has max_active_per_lab runs queued or training."""
-        active = self._table.active_in(lab_id)
-        if active >= self.max_active_per_lab:
-            raise LabBusy(
-                f"This lab already has {active} runs queued or training; wait for one to "
-                "finish or stop one."
-            )
-
-    def touch(self, lab_id: str) -> None:
-        """Note that a page of `lab_id` rendered (keeps its queued runs and counts a watcher)."""
-        now = time.monotonic()
-        self._table.seen(lab_id, now)
-        if now - self._lab_touch_written.get(lab_id, -math.inf) >= TOUCH_WRITE_INTERVAL_S:
-            self._lab_touch_written[lab_id] = now
-            self._writer.put(TouchLab(lab_id))
-
-    def live(self, run_id: str) -> LiveRun | None:
-        """The run's current snapshot (in memory; None for an unknown id)."""
-        return self._table.snapshot(run_id)
-
-    def lab_runs(self, lab_id: str) -> list[LiveRun]:
-        """Every run of `lab_id`, oldest first (cached; rebuilt only after a change)."""
-        cached = self._table.cached_lab(lab_id)
-        if cached is not None:
-            return list(cached)
-        self._ensure_lab_loaded(lab_id)
-        with self._lock:
-            return list(self._table.list_lab(lab_id))
-
-    def network(self, run_id: str) -> Network | None:
-        """The run's trained network as a NumPy `Network`, or None when it has none."""
-        cached = self._networks.get(run_id)
-        if cached is not None:
-            return cached
-        data = self._events.pending.network.get(run_id)
-        if data is None:
-            data = self._writer.call(lambda store: store.network_bytes(run_id))
-        if not data:
-            return None
-        network = Network.from_bytes(data)
-        with self._lock:
-            self._networks[run_id] = network
-            while len(self._networks) > KEPT_NETWORKS:
-                self._networks.popitem(last=False)
-        return network
+    def _unstored_network(self, run_id: str) -> bytes | None:
+        """An ended run's network file while the store does not have it yet."""
+        return self._events.pending.network.get(run_id)
 
     def keras_bytes(self, run_id: str) -> bytes | None:
         """The run's model as a `.keras` file's bytes, or None when it has none."""
@@ -403,14 +353,6 @@ class Engine:
             label=reply.get("label"),
             dataset_name=reply.get("dataset_name") or dataset_name,
         )
-
-    def watchers(self) -> int:
-        """Labs whose page rendered in the last WATCH_WINDOW_S seconds."""
-        return self._table.seen_within(WATCH_WINDOW_S)
-
-    def refresh_interval(self) -> float:
-        """Seconds between live-panel refreshes: 0.25 s, growing with the number of watchers."""
-        return refresh_interval(self.watchers())
 
     def load(self) -> tuple[int, int]:
         """(runs training, runs queued) across every lab."""
@@ -476,14 +418,6 @@ class Engine:
         run.end_without_worker(RunStatus.STOPPED, error)
         self._table.changed(run, version=True)
         self._events.write_finish(run, None, None)
-
-    def _ensure_lab_loaded(self, lab_id: str) -> None:
-        """Read a lab's runs from the store once per process (finished runs never change)."""
-        if self._table.is_loaded(lab_id):
-            return
-        loaded = self._table.load_lab(lab_id)
-        with self._lock:
-            self._table.loaded(lab_id, loaded)
 
     # --- workers ---
 

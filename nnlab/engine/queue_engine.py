@@ -28,7 +28,7 @@ from typing import Any
 from nnlab import config
 from nnlab.core.costs import RunCost
 from nnlab.core.memory import check_memory, run_budget_mb
-from nnlab.core.runs import LiveRun, Progress, RunStatus, refresh_interval
+from nnlab.core.runs import LiveRun, Progress, RunStatus
 from nnlab.core.spec import RunSpec
 from nnlab.engine.job_queue import (
     LOAD_MODEL_TASK,
@@ -38,32 +38,29 @@ from nnlab.engine.job_queue import (
     JobQueue,
 )
 from nnlab.engine.machine import Machine, pack_examples, pack_upload
+from nnlab.engine.page_reads import PageReads, checked_continuation, checked_learning_rate
 from nnlab.engine.pool import container_memory_mb, worker_count
 from nnlab.engine.reasons import ABANDONED, MACHINE_LOST, NO_MACHINE, SERVER_RESTARTED
-from nnlab.engine.records import LabBusy, RunState, new_record, new_run_id, starting_progress
+from nnlab.engine.records import RunState, new_record, new_run_id, starting_progress
 from nnlab.engine.run_queue import DEFAULT_THROUGHPUT, CostTable
 from nnlab.engine.run_table import RunTable
-from nnlab.engine.writer import StoreWriter, TouchLab
+from nnlab.engine.writer import StoreWriter
 from nnlab.inspection.network import Network
 from nnlab.inspection.network_files import LoadedNetwork
 from nnlab.store.contract import RunStore
 from nnlab.store.database import StoreError
 from nnlab.store.queue_tables import MachineRow
 
-WATCH_WINDOW_S = 10.0
 IDLE_POLL_S = 1.0
 FOLLOW_POLL_S = 0.5  # the poll's pace with nothing active here (machines, stalled jobs)
 STALLED_CHECK_S = 3.0
 ORPHAN_AFTER_S = 60.0  # an active run with no job this old lost its job (not a replica's new run)
-KEPT_NETWORKS = 16
-TOUCH_WRITE_INTERVAL_S = 60.0
-MAX_LEARNING_RATE = 10.0
 LOAD_TIMEOUT_S = 300.0
 TASK_POLL_S = 0.2
 PROGRESS_FIELDS = {spec_field.name for spec_field in dataclasses.fields(Progress)}
 
 
-class QueueEngine:
+class QueueEngine(PageReads):
     """Training runs of every lab through the job queue on the store's PostgreSQL."""
 
     def __init__(
@@ -203,13 +200,7 @@ class QueueEngine:
 
     def set_learning_rate(self, run_id: str, learning_rate: float) -> None:
         """Train a running (or paused) run at `learning_rate` from its next batch on."""
-        rate = float(learning_rate)
-        if not (math.isfinite(rate) and 0 < rate <= MAX_LEARNING_RATE):
-            raise ValueError(
-                f"The learning rate must be above 0 and at most {MAX_LEARNING_RATE:g}; got "
-                f"{learning_rate!r}."
-            )
-        self._control(run_id, learning_rate=rate)
+        self._control(run_id, learning_rate=checked_learning_rate(learning_rate))
 
     def _control(
         self, run_id: str, *, pause: bool | None = None, learning_rate: float | None = None
@@ -222,15 +213,8 @@ class QueueEngine:
 
     def continue_run(self, run_id: str, extra_epochs: int) -> None:
         """Queue `extra_epochs` more epochs of an ended run, from its saved model and optimizer."""
-        if isinstance(extra_epochs, bool) or not isinstance(extra_epochs, int) or extra_epochs < 1:
-            raise ValueError(f"Continue for at least one more epoch; got {extra_epochs!r}.")
         snapshot = self.live(run_id)
-        if snapshot is None:
-            raise ValueError("There is no such run.")
-        if snapshot.is_active:
-            raise ValueError("This run is still queued or training.")
-        if not snapshot.has_model:
-            raise ValueError("This run kept no model to continue from; train it again instead.")
+        checked_continuation(snapshot, extra_epochs)
         spec = snapshot.spec.replace(epochs=len(snapshot.history) + extra_epochs)
         self._ensure_lab_loaded(snapshot.lab_id)
         with self._lock:
@@ -281,52 +265,6 @@ class QueueEngine:
             raise ValueError(f"The job could not be queued: {error}") from None
         return task_id
 
-    def _check_lab_room(self, lab_id: str) -> int:
-        """How many runs of the lab are active; LabBusy at max_active_per_lab."""
-        active = self._table.active_in(lab_id)
-        if active >= self.max_active_per_lab:
-            raise LabBusy(
-                f"This lab already has {active} runs queued or training; wait for one to "
-                "finish or stop one."
-            )
-        return active
-
-    def touch(self, lab_id: str) -> None:
-        """Note that a page of `lab_id` rendered (keeps its queued runs and counts a watcher)."""
-        now = time.monotonic()
-        self._table.seen(lab_id, now)
-        if now - self._lab_touch_written.get(lab_id, -math.inf) >= TOUCH_WRITE_INTERVAL_S:
-            self._lab_touch_written[lab_id] = now
-            self._writer.put(TouchLab(lab_id))
-
-    def live(self, run_id: str) -> LiveRun | None:
-        """The run's current snapshot (in memory; None for an unknown id)."""
-        return self._table.snapshot(run_id)
-
-    def lab_runs(self, lab_id: str) -> list[LiveRun]:
-        """Every run of `lab_id`, oldest first (cached; rebuilt only after a change)."""
-        cached = self._table.cached_lab(lab_id)
-        if cached is not None:
-            return list(cached)
-        self._ensure_lab_loaded(lab_id)
-        with self._lock:
-            return list(self._table.list_lab(lab_id))
-
-    def network(self, run_id: str) -> Network | None:
-        """The run's trained network as a NumPy `Network`, or None when it has none."""
-        cached = self._networks.get(run_id)
-        if cached is not None:
-            return cached
-        data = self._writer.call(lambda store: store.network_bytes(run_id))
-        if not data:
-            return None
-        network = Network.from_bytes(data)
-        with self._lock:
-            self._networks[run_id] = network
-            while len(self._networks) > KEPT_NETWORKS:
-                self._networks.popitem(last=False)
-        return network
-
     def keras_bytes(self, run_id: str) -> bytes | None:
         """The run's model as a `.keras` file's bytes, or None when it has none."""
         return self._writer.call(lambda store: store.keras_bytes(run_id)) or None
@@ -353,14 +291,6 @@ class QueueEngine:
             label=reply.get("label"),
             dataset_name=reply.get("dataset_name") or dataset_name,
         )
-
-    def watchers(self) -> int:
-        """Labs whose page rendered in the last WATCH_WINDOW_S seconds."""
-        return self._table.seen_within(WATCH_WINDOW_S)
-
-    def refresh_interval(self) -> float:
-        """Seconds between live-panel refreshes: 0.25 s, growing with the number of watchers."""
-        return refresh_interval(self.watchers())
 
     def load(self) -> tuple[int, int]:
         """(runs training, runs queued) across every lab and machine."""
@@ -397,15 +327,11 @@ class QueueEngine:
 
     # --- reading the store ---
 
-    def _ensure_lab_loaded(self, lab_id: str) -> None:
-        if self._table.is_loaded(lab_id):
-            return
-        loaded = self._table.load_lab(lab_id)
-        with self._lock:
-            self._table.loaded(lab_id, loaded)
-            for snapshot in loaded:  # active runs of another replica or an earlier process
-                if snapshot.is_active and snapshot.run_id not in self._table.runs:
-                    self._table.changed(self._table.revive(snapshot))
+    def _lab_loaded(self, loaded: list[LiveRun]) -> None:
+        # Active runs of another replica or an earlier process: followed like those made here.
+        for snapshot in loaded:
+            if snapshot.is_active and snapshot.run_id not in self._table.runs:
+                self._table.changed(self._table.revive(snapshot))
 
     def _job_of(self, run_id: str) -> int | None:
         for job in self._queue.jobs("todo"):

@@ -3,10 +3,10 @@
 - `canvas_clear_button`: a Clear button that empties the drawing canvas in the browser, through
   the canvas's own reset (its toolbar's bin). Clearing from Python would rerun the page and swap
   in a new canvas, and strokes drawn in the second or two before it arrived were lost.
-- It also gives the canvas's toolbar buttons WCAG 2.2's least target size (24 px), and fits
-  the canvas to its column: a canvas wider than its column is zoomed down (CSS zoom;
-  the canvas maps the pointer through its on-screen size, so drawing stays exact), so its right
-  part can always be drawn on, on a tablet or a phone.
+- It also spaces the canvas's toolbar buttons to WCAG 2.2's least target size (24 px between
+  centres), and fits the canvas to its column: a canvas wider than its column is zoomed down
+  (CSS zoom; the canvas maps the pointer through its on-screen size, so drawing stays exact), so
+  its right part can always be drawn on, on a tablet or a phone.
 - `collapse_sidebar_on_touch_tablets`: Streamlit's "auto" sidebar collapses only at 768 px and
   below; an 820 px touch tablet would keep it open over half the page. Closed once per tab.
 """
@@ -35,9 +35,10 @@ const BIN = '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-w
   'stroke-linecap="round" stroke-linejoin="round"><path d="M4 7h16"/><path d="M9 7V4h6v3"/>' +
   '<path d="M6 7l1 13h10l1-13"/></svg>';
 
-// WCAG 2.2 target size: the canvas's toolbar buttons are 22.4 px, 24 px at least are asked for.
-// Its styles live in its shadow root, so the rule goes in there.
-const TOOLBAR_CSS = ".dc-icon-button { min-width: 26px; min-height: 26px; }";
+// WCAG 2.2 target size: the canvas's toolbar buttons are 22.4 px, so their centres must be 24 px
+// apart at least. A little margin beside each does it; a taller toolbar would cover the
+// canvas's top, where strokes start. Its styles live in its shadow root, so the rule goes there.
+const TOOLBAR_CSS = ".dc-icon-button { margin: 0 1.5px; }";
 
 function sizeToolbar(host) {
   if (host.shadowRoot.querySelector("style[data-nnlab-toolbar]")) return;
