@@ -134,9 +134,10 @@ def test_a_queued_run_whose_lab_nobody_watches_is_cancelled(database_url: str) -
 def test_an_engine_restart_keeps_queued_runs(database_url: str, request) -> None:
     first = queue_engine(database_url)
     queued = [first.submit("lab-restart", tiny_spec(seed=seed)) for seed in (1, 2)]
-    assert first.machines() == []  # nobody can take them yet
     first.shutdown()
+    stored = {first.store.get_run(run_id).status for run_id in queued}
     first.store.close()
+    assert stored == {RunStatus.QUEUED}, "a shut-down engine must leave its queued runs queued"
 
     again = queue_engine(database_url)
     try:

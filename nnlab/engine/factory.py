@@ -22,9 +22,11 @@ _ENGINE_LOCK = threading.Lock()
 
 def make_engine(database_url: str | None = None) -> TrainingEngine:
     """A new engine on the configured store (the queue's when it is PostgreSQL)."""
+    from nnlab import config
     from nnlab.engine.engine import Engine
     from nnlab.store.store import open_store
 
+    database_url = database_url or config.current().database_url
     store, warning = open_store(database_url)
     if store.backend == "postgresql" and database_url:
         try:

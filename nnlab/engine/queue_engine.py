@@ -60,6 +60,20 @@ TASK_POLL_S = 0.2
 PROGRESS_FIELDS = {spec_field.name for spec_field in dataclasses.fields(Progress)}
 
 
+def _shown(run: RunState) -> tuple[Any, ...]:
+    """What a run's snapshot shows, to tell whether a poll changed it."""
+    return (
+        run.record,
+        run.progress,
+        run.paused,
+        run.stop_requested,
+        run.queue_position,
+        run.wait_estimate_s,
+        run.worker_name,
+        run.version,
+    )
+
+
 class QueueEngine(PageReads):
     """Training runs of every lab through the job queue on the store's PostgreSQL."""
 
@@ -384,13 +398,16 @@ class QueueEngine(PageReads):
                 run = self._table.runs.get(record.run_id)
                 if run is None:
                     continue
+                before = _shown(run)
                 self._apply(run, record, progress, histories.get(record.run_id))
                 run.queue_position = positions.get(run.run_id, 0)
+                run.wait_estimate_s = None
                 if run.queue_position:
-                    seconds = self._costs.cost(run.spec, DEFAULT_THROUGHPUT)
+                    cost = self._costs.cost(run.spec, DEFAULT_THROUGHPUT)
                     waves = math.ceil(run.queue_position / per_worker)
-                    run.wait_estimate_s = waves * seconds.run_seconds(run.spec)
-                self._table.changed(run)
+                    run.wait_estimate_s = waves * cost.run_seconds(run.spec)
+                if _shown(run) != before:  # a new snapshot only for what pages would see change
+                    self._table.changed(run)
             abandoned = [
                 run
                 for run in self._table.runs.values()
